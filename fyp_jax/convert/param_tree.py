@@ -77,7 +77,7 @@ def torch_to_flax(
     ignore = tuple(ignore)
     allow_missing = tuple(allow_missing)
     flat: dict[tuple[str, ...], np.ndarray] = {}
-    unexpected, mis_shaped = [], []
+    unexpected, mis_shaped, mis_shaped_paths = [], [], set()
     for name, value in state_dict.items():
         if any(s in name for s in ignore):
             continue
@@ -95,10 +95,11 @@ def torch_to_flax(
         array = _to_flax_layout(path[-1], np.asarray(value))
         want = tuple(expected[path].shape)
         if array.shape != want:
-            mis_shaped.append(f"{name}: checkpoint {tuple(np.shape(value))} -> {array.shape}, model {want}")
+            mis_shaped.append(f"{name}: checkpoint {tuple(np.shape(value))}, model {want} (Flax layout)")
+            mis_shaped_paths.add(path)
             continue
         flat[path] = array.astype(np.float32, copy=False)
-    absent = [p for p in expected if p not in flat]
+    absent = [p for p in expected if p not in flat and p not in mis_shaped_paths]
     missing_allowed = {p for p in absent if any(s in "/".join(p) for s in allow_missing)}
     # Reported as Flax paths: the torch name cannot be recovered unambiguously (``linear_1``).
     missing = ["/".join(p) for p in absent if p not in missing_allowed]

@@ -31,6 +31,16 @@ def _to_numpy(tensor) -> np.ndarray:
     return tensor.detach().cpu().numpy()
 
 
+def _torch_load_weights_only(torch, path: Path):
+    """Memory-mapped when the file is a zip checkpoint (peak memory ~ one copy of the weights)."""
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+    except RuntimeError as e:
+        if "mmap" not in str(e):
+            raise
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
 def _load_pickle(path: Path) -> dict[str, np.ndarray]:
     try:
         import torch
@@ -40,11 +50,7 @@ def _load_pickle(path: Path) -> dict[str, np.ndarray]:
             "(or convert it to .safetensors first)"
         ) from e
     try:
-        obj = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
-    except RuntimeError as e:
-        if "mmap" not in str(e):
-            raise
-        obj = torch.load(path, map_location="cpu", weights_only=True)
+        obj = _torch_load_weights_only(torch, path)
     except Exception as e:  # torch raises UnpicklingError for anything beyond tensors
         if type(e).__name__ == "UnpicklingError" or "weights_only" in str(e):
             raise UnsafeCheckpointError(
