@@ -1,0 +1,24 @@
+"""How every command line reports a user error: one line on stderr, exit status 1, no traceback."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from fyp_jax.errors import FypError
+
+
+def exit_on_user_error(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call ``fn``; a ``FypError`` becomes ``error: <message>`` and ``sys.exit(1)``."""
+    try:
+        return fn(*args, **kwargs)
+    except FypError as e:
+        print(f"error: {' '.join(str(e).split(chr(10))[:1])}", file=sys.stderr)
+        detail = str(e).split("\n")[1:]
+        if detail:
+            print("\n".join(detail), file=sys.stderr)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)

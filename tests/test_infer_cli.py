@@ -1,0 +1,70 @@
+"""infer.py end to end on a tiny random-weight bundle, and its one-line errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import POSE_EXAMPLES
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def tiny_bundle_dir(tmp_path_factory):
+    from configs.models.tiny import bundle_configs
+    from fyp_jax.pipeline.bundle import save_bundle
+    from fyp_jax.pipeline.random_bundle import random_bundle
+
+    return save_bundle(tmp_path_factory.mktemp("bundle"), random_bundle(*bundle_configs()))
+
+
+def run_infer(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(REPO / "infer.py"), *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=600)
+
+
+def test_infer_writes_videos(tiny_bundle_dir, tmp_path):
+    from fyp_jax.pose import read_video
+
+    out = tmp_path / "out"
+    r = run_infer("--model", str(tiny_bundle_dir), "--pose",
+                  str(POSE_EXAMPLES / "dancing_example_1.mp4"), "--prompt", "a red figure",
+                  "--prompt", "a blue figure", "--frames", "6", "--steps", "3", "--height", "64",
+                  "--width", "128", "--out", str(out))
+    assert r.returncode == 0, r.stderr[-2000:]
+    for name in ("00_a_red_figure", "01_a_blue_figure"):
+        for suffix in (".mp4", ".gif"):
+            video = read_video(out / f"{name}{suffix}")
+            assert video.shape == (6, 64, 128, 3), (name, suffix, video.shape)
+    grid = read_video(out / "grid.gif")
+    assert grid.shape == (6, 64, 3 * 128, 3)
+    assert str(out / "grid.mp4") in r.stdout
+    # the skeleton panel of the grid is the pose video: mostly black, with coloured limbs
+    assert 0.0 < np.mean(grid[:, :, :128] > 60) < 0.5
+
+
+def _assert_one_line_error(r: subprocess.CompletedProcess, expected: str) -> None:
+    assert r.returncode != 0
+    assert "Traceback" not in r.stderr, r.stderr[-2000:]
+    errors = [line for line in r.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and expected in errors[0], r.stderr[-2000:]
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["--pose", "/nonexistent/pose.mp4"], "/nonexistent/pose.mp4"),
+    (["--width", "100"], "--width=100 is not a positive multiple of 64"),
+    (["--scheduler", "euler_magic"], "unknown --scheduler 'euler_magic'"),
+    (["--prompt", ""], "no prompt given"),
+])
+def test_infer_bad_inputs(args, expected):
+    _assert_one_line_error(run_infer(*args), expected)
+
+
+def test_infer_unreadable_video(tmp_path):
+    bad = tmp_path / "broken.mp4"
+    bad.write_bytes(b"this is not a video" * 100)
+    _assert_one_line_error(run_infer("--pose", str(bad)), "broken.mp4")
