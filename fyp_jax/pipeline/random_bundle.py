@@ -6,7 +6,9 @@ from collections.abc import Iterable
 
 import jax
 import jax.numpy as jnp
+from flax import traverse_util
 
+from fyp_jax.convert.init_missing import init_missing
 from fyp_jax.pipeline.bundle import BUILDERS, ModelBundle, check_pose_scale
 from fyp_jax.pipeline.tokenizer import build_clip_tokenizer
 
@@ -27,12 +29,18 @@ def _example_inputs(name: str, module, configs: dict) -> tuple:
 
 def random_bundle(configs: dict[str, dict], scheduler_config: dict, *, seed: int = 0,
                   words: Iterable[str] = _DEFAULT_WORDS) -> ModelBundle:
-    """Initialise every component of ``configs`` (keys as in a bundle) from ``seed``."""
+    """Initialise every component of ``configs`` (keys as in a bundle) from ``seed``.
+
+    Values are drawn in numpy like torch's default initialisers (no compilation needed).
+    """
     modules, params = {}, {}
     for i, (name, cfg) in enumerate(sorted(configs.items())):
         module = BUILDERS[name](cfg)
-        variables = jax.jit(module.init)(jax.random.key(seed + i), *_example_inputs(name, module, configs))
-        modules[name], params[name] = module, jax.device_get(variables["params"])
+        abstract = jax.eval_shape(module.init, jax.random.key(0),
+                                  *_example_inputs(name, module, configs))["params"]
+        paths = traverse_util.flatten_dict(abstract).keys()
+        modules[name] = module
+        params[name] = init_missing(paths, abstract, seed=seed + i, zero=())
     bundle = ModelBundle(modules, params, dict(configs), dict(scheduler_config),
                          build_clip_tokenizer(words))
     check_pose_scale(bundle)
