@@ -35,6 +35,8 @@ flags.DEFINE_string("scheduler", None, "ddim | dpmpp_2m")
 flags.DEFINE_string("negative_prompt", None, "negative prompt")
 flags.DEFINE_string("out", None, "output folder")
 flags.DEFINE_bool("stepped", None, "run a Python loop of jitted steps (debugging)")
+flags.DEFINE_string("source_video", None, "start from the DDIM inversion of this video (sampled "
+                    "like --pose): character replacement / background change")
 
 FLAG_TO_FIELD = {"prompt": "prompts"}
 
@@ -44,7 +46,7 @@ def resolved_config():
     cfg = _CONFIG.value
     for name in ("prompt", "pose", "model", "fyp_checkpoint", "pose_encoder", "frames", "stride",
                  "start", "height", "width", "steps", "guidance", "seed", "scheduler",
-                 "negative_prompt", "out", "stepped"):
+                 "negative_prompt", "out", "stepped", "source_video"):
         value = flags.FLAGS[name].value
         if value is not None:
             setattr(cfg, FLAG_TO_FIELD.get(name, name), value)
@@ -95,6 +97,10 @@ def run(cfg) -> None:
     # Decode the pose video (an ffmpeg subprocess) before JAX starts its threads.
     skeleton = load_pose_frames(cfg.pose, cfg.frames, stride=cfg.stride, start=cfg.start,
                                 size=(cfg.height, cfg.width)) if cfg.pose else None
+    source = None
+    if cfg.source_video:
+        source = (load_pose_frames(cfg.source_video, cfg.frames, stride=cfg.stride, start=cfg.start,
+                                   size=(cfg.height, cfg.width)) * 255 + 0.5).astype("uint8")
     enable_compilation_cache()
     bundle = load(cfg)
     options = SamplingOptions(num_steps=cfg.steps, guidance_scale=cfg.guidance,
@@ -105,7 +111,7 @@ def run(cfg) -> None:
     with tqdm(total=cfg.steps, desc="denoising", unit="step") as bar:
         videos = generate(bundle, list(cfg.prompts), skeleton, frames=cfg.frames,
                           height=cfg.height, width=cfg.width, options=options,
-                          progress=lambda i: bar.update(1))
+                          progress=lambda i: bar.update(1), source_video=source)
     paths = write_outputs(cfg.out, list(cfg.prompts), videos, skeleton, cfg.fps)
     print(f"generated {len(videos)} video(s) of {cfg.frames} frames at {cfg.width}x{cfg.height} "
           f"in {time.perf_counter() - t0:.1f} s:")

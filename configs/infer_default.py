@@ -11,6 +11,7 @@ def get_config() -> ml_collections.ConfigDict:
     c.pose = "assets/example_pose.mp4"
     c.prompts = ["a figure dancing on a blue background"]
     c.negative_prompt = ""
+    c.source_video = ""              # start from this video's DDIM inversion (use_inv_latent)
     c.frames = 8
     c.stride = 5                     # every 5th frame of the pose video, as the original
     c.start = 0

@@ -1,0 +1,105 @@
+"""Drawing PoseWorld frames: backgrounds and the filled body.
+
+The body is painted far parts first: the torso as a convex quad between shoulders and hips,
+limbs as thick capsules (the pose toolkit's antialiased rasteriser), the head as a disc. Parts
+behind the torso are shaded darker so crossing limbs and turns stay readable.
+"""
+
+import numpy as np
+
+from fyp_jax.data.poseworld.body import HEAD_RADIUS, Body
+from fyp_jax.data.poseworld.vocabulary import Background
+from fyp_jax.pose.raster import capsule_coverage, paint
+
+HORIZON = 0.68  # floor backgrounds: the horizon's height as a fraction of the image height
+_HORIZON_SHADE = 0.7
+
+# (first point, second point, radius in body heights); points index Body.joints, or
+# "head" / "neck".
+_LIMBS = (
+    (11, 13, 0.05),
+    (13, 15, 0.04),
+    (12, 14, 0.05),
+    (14, 16, 0.04),
+    (5, 7, 0.036),
+    (7, 9, 0.03),
+    (6, 8, 0.036),
+    (8, 10, 0.03),
+    ("neck", "head", 0.03),
+)
+_TORSO_RADIUS = 0.035
+_TORSO = (5, 6, 12, 11)
+
+
+def draw_background(background: Background, height: int, width: int) -> np.ndarray:
+    """float32 [H, W, 3] in 0-255."""
+    top, bottom = (np.asarray(c, np.float32) for c in (background.top, background.bottom))
+    rows = np.arange(height, dtype=np.float32)[:, None]
+    if background.kind == "solid":
+        column = np.broadcast_to(top, (height, 3))
+    elif background.kind == "gradient":
+        t = rows / max(height - 1, 1)
+        column = top * (1.0 - t) + bottom * t
+    else:
+        horizon = HORIZON * height
+        floor = np.clip(rows - horizon + 0.5, 0.0, 1.0)
+        column = top * (1.0 - floor) + bottom * floor
+        line = np.clip(1.0 - np.abs(rows - horizon), 0.0, 1.0) * (1.0 - _HORIZON_SHADE)
+        column = column * (1.0 - line)
+    return np.ascontiguousarray(np.broadcast_to(column[:, None, :], (height, width, 3)))
+
+
+def draw_body(
+    canvas: np.ndarray, body: Body, to_pixels, scale: float, color: tuple[int, int, int]
+) -> None:
+    """Paint `body` onto float `canvas` [H, W, 3]; `to_pixels` maps 3-D points [..., 3] to image
+    (x, y) [..., 2], `scale` is the body height in pixels."""
+    height, width = canvas.shape[:2]
+    points = {i: body.joints[i] for i in range(17)} | {"head": body.head, "neck": body.neck}
+    pixels = {k: to_pixels(v) for k, v in points.items()}
+    torso_depth = float(np.mean([points[i][2] for i in _TORSO]))
+    base = np.asarray(color, np.float32)
+    parts = [(torso_depth, "torso", None)]
+    parts += [((points[a][2] + points[b][2]) / 2, (a, b), r) for a, b, r in _LIMBS]
+    parts.append((float(body.head[2]), ("head", "head"), HEAD_RADIUS))
+    for depth, part, radius in sorted(parts, key=lambda p: p[0]):
+        shade = np.clip(0.9 + 2.0 * (depth - torso_depth), 0.72, 1.0)
+        if part == "torso":
+            covered = polygon_coverage(
+                [pixels[i] for i in _TORSO], _TORSO_RADIUS * scale, height, width
+            )
+        else:
+            a, b = part
+            covered = capsule_coverage(
+                tuple(pixels[a]), tuple(pixels[b]), radius * scale, height, width
+            )
+        if covered is not None:
+            paint(canvas, *covered, base * shade)
+
+
+def polygon_coverage(
+    corners: list[np.ndarray], radius: float, height: int, width: int
+) -> tuple[tuple[slice, slice], np.ndarray] | None:
+    """Coverage in [0, 1] of the convex polygon with `corners` (x, y pixels, in order), grown by
+    `radius`, over the smallest image window holding it: (window, alpha [h, w]). Inside, the
+    largest signed distance to an edge line is the distance to the boundary; the one-pixel edge
+    ramp matches `capsule_coverage`."""
+    pts = np.asarray(corners, np.float32)
+    reach = radius + 1.0
+    left, top = (np.floor(pts.min(axis=0) - reach)).astype(int)
+    right, bottom = (np.ceil(pts.max(axis=0) + reach)).astype(int) + 1
+    left, top, right, bottom = max(left, 0), max(top, 0), min(right, width), min(bottom, height)
+    if left >= right or top >= bottom:
+        return None
+    edges = np.roll(pts, -1, axis=0) - pts
+    area2 = float(np.sum(pts[:, 0] * np.roll(pts[:, 1], -1) - np.roll(pts[:, 0], -1) * pts[:, 1]))
+    lengths = np.hypot(edges[:, 0], edges[:, 1])
+    if abs(area2) < 1e-3 or lengths.min() < 1e-6:
+        return None
+    # Outward normals for either winding.
+    normals = np.stack([edges[:, 1], -edges[:, 0]], axis=1) / lengths[:, None] * np.sign(area2)
+    ys = np.arange(top, bottom, dtype=np.float32)[:, None, None]
+    xs = np.arange(left, right, dtype=np.float32)[None, :, None]
+    distance = (xs - pts[:, 0]) * normals[:, 0] + (ys - pts[:, 1]) * normals[:, 1]
+    alpha = np.clip(radius + 0.5 - distance.max(axis=-1), 0.0, 1.0).astype(np.float32)
+    return (slice(top, bottom), slice(left, right)), alpha

@@ -1,0 +1,107 @@
+"""Record -> training example: decoding, resizing, skeleton rendering.
+
+Each transform takes a record of a built dataset (images as encoded bytes, text as bytes) or of
+an in-memory source (arrays, str) and returns the example dict the trainer consumes. Any
+exception it raises marks the record as bad: the loader skips and counts it.
+
+  ImageTransform  stage 1   {"image": uint8 [H, W, 3], "skeleton": uint8 [H, W, 3], "caption": str}
+  ClipTransform   stage 2   {"video": uint8 [F, H, W, 3], "caption": str}
+  EvalTransform   PoseWorld evaluation: {"skeleton": uint8 [F, H, W, 3], "keypoints": float32
+                  [F, 17, 3], "caption", "frames": uint8 [F, H, W, 3], "color", "background",
+                  "motion"} (strings str)
+"""
+
+import dataclasses
+
+import numpy as np
+
+from fyp_jax.data.codec import as_text, decode_image
+from fyp_jax.errors import DataError
+from fyp_jax.pose import render_pose
+from fyp_jax.pose.render import DEFAULT_MIN_CONFIDENCE
+from fyp_jax.pose.resize import cover_crop, resize_center_crop
+
+Size = int | tuple[int, int]
+
+
+def _hw(size: Size) -> tuple[int, int]:
+    return (size, size) if isinstance(size, int) else (int(size[0]), int(size[1]))
+
+
+@dataclasses.dataclass(frozen=True)
+class ImageTransform:
+    """Stage 1: the image resized to cover `size` and centre-cropped, its people's skeletons
+    drawn at that size from the record's keypoints [P, 17, 3] (pixels of the stored image)."""
+
+    size: Size
+    thickness: float | None = None
+    min_confidence: float = DEFAULT_MIN_CONFIDENCE
+
+    def __call__(self, record: dict) -> dict:
+        image = decode_image(record["image"])
+        target = _hw(self.size)
+        people = np.asarray(record["keypoints"], np.float32).reshape(-1, 17, 3)
+        people = np.concatenate(
+            [cover_crop(image.shape[:2], target).map_points(people[..., :2]), people[..., 2:]],
+            axis=-1,
+        )
+        return {
+            "image": resize_center_crop(image, target),
+            "skeleton": render_pose(
+                people, *target, thickness=self.thickness, min_confidence=self.min_confidence
+            ),
+            "caption": as_text(record["caption"]),
+        }
+
+
+def decode_frames(frames, num_frames: int | None, size: Size | None) -> np.ndarray:
+    """The first `num_frames` (None: all) of a record's frames (encoded bytes each, or uint8
+    [F, H, W, 3]) as uint8 [n, H, W, 3], resized to cover `size` and centre-cropped when given.
+    DataError when the record has fewer frames."""
+    available = len(frames)
+    count = available if num_frames is None else num_frames
+    if available < count:
+        raise DataError(f"the clip has {available} frames, {count} wanted")
+    decoded = [decode_image(frame) for frame in frames[:count]]
+    if size is not None:
+        decoded = [resize_center_crop(frame, _hw(size)) for frame in decoded]
+    return np.stack(decoded)
+
+
+@dataclasses.dataclass(frozen=True)
+class ClipTransform:
+    """Stage 2: the first `num_frames` frames of a clip (None: all), optionally resized to cover
+    `size` and centre-cropped, and its caption."""
+
+    num_frames: int | None = None
+    size: Size | None = None
+
+    def __call__(self, record: dict) -> dict:
+        return {
+            "video": decode_frames(record["frames"], self.num_frames, self.size),
+            "caption": as_text(record["caption"]),
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class EvalTransform:
+    """PoseWorld evaluation: ground-truth frames, their keypoints [F, 17, 3], the skeleton video
+    drawn from them, the caption and its three parts."""
+
+    num_frames: int | None = None
+    thickness: float | None = None
+
+    def __call__(self, record: dict) -> dict:
+        frames = decode_frames(record["frames"], self.num_frames, None)
+        keypoints = np.asarray(record["keypoints"], np.float32)[: len(frames)].reshape(-1, 17, 3)
+        height, width = frames.shape[1:3]
+        skeleton = np.stack(
+            [render_pose(k[None], height, width, thickness=self.thickness) for k in keypoints]
+        )
+        return {
+            "skeleton": skeleton,
+            "keypoints": keypoints,
+            "caption": as_text(record["caption"]),
+            "frames": frames,
+            **{key: as_text(record[key]) for key in ("color", "background", "motion")},
+        }
