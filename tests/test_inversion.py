@@ -5,10 +5,10 @@ from __future__ import annotations
 import jax.numpy as jnp
 import numpy as np
 from conftest import to_channels_last
+from test_denoise_golden import SD_SCHEDULER
 
 from fyp_jax.pipeline.inversion import ddim_invert
 from fyp_jax.schedulers import DDIMScheduler
-from test_denoise_golden import SD_SCHEDULER
 
 
 def test_inversion_loop_matches_python_loop(fyp_tiny, golden):

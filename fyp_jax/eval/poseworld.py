@@ -25,6 +25,7 @@ from fyp_jax.pose import render_pose
 
 VARIANTS = ("full", "no_pose", "frame_by_frame")
 METRICS = ("pose_iou", "text_alignment", "frame_consistency")
+EVAL_OPTIONS = SamplingOptions(num_steps=20, guidance_scale=7.5)
 
 
 def variant_bundle(bundle: ModelBundle, variant: str) -> ModelBundle:
@@ -61,7 +62,7 @@ def evaluate_poseworld(
     frames: int = 8,
     size: int = 64,
     batch: int = 7,
-    options: SamplingOptions = SamplingOptions(num_steps=20, guidance_scale=7.5),
+    options: SamplingOptions = EVAL_OPTIONS,
     world_seed: int = 0,
     on_videos: Callable[[list[dict], np.ndarray], None] | None = None,
 ) -> dict:
