@@ -103,6 +103,12 @@ def run(cfg) -> None:
                                    size=(cfg.height, cfg.width)) * 255 + 0.5).astype("uint8")
     enable_compilation_cache()
     bundle = load(cfg)
+    for prompt in cfg.prompts:
+        unknown = bundle.unknown_words(prompt)
+        if unknown:
+            logging.warning("prompt %r: %s outside this model's training vocabulary; expect "
+                            "little or unpredictable effect (it knows: %s)", prompt, unknown,
+                            " ".join(bundle.vocabulary))
     options = SamplingOptions(num_steps=cfg.steps, guidance_scale=cfg.guidance,
                               scheduler=cfg.scheduler, eta=cfg.eta, seed=cfg.seed,
                               negative_prompt=cfg.negative_prompt, decode_chunk=cfg.decode_chunk,

@@ -20,8 +20,14 @@ def main() -> None:
     p.add_argument("bundle")
     p.add_argument("out")
     p.add_argument("--dtype", default="float16", choices=["float16", "float32"])
+    p.add_argument("--poseworld_vocabulary", action="store_true",
+                   help="record PoseWorld's caption words (infer.py warns about other words)")
     args = p.parse_args()
     bundle = load_bundle(args.bundle)
+    if args.poseworld_vocabulary:
+        from fyp_jax.data.poseworld.vocabulary import POSEWORLD_WORDS
+
+        bundle.vocabulary = POSEWORLD_WORDS
     shutil.rmtree(args.out, ignore_errors=True)
     save_bundle(args.out, bundle, weights_dtype=args.dtype)
     size = sum(f.stat().st_size for f in Path(args.out).rglob("*") if f.is_file())

@@ -10,6 +10,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import FIXTURE
 
@@ -85,3 +86,18 @@ def test_load_bundle_rejects_other_folders(tmp_path):
 
     with pytest.raises(ConversionError, match="not a fyp_jax model bundle"):
         load_bundle(tmp_path)
+
+
+def test_vocabulary_round_trip_and_unknown_words(tmp_path):
+    from configs.models.tiny import bundle_configs
+    from fyp_jax.pipeline.bundle import load_bundle, save_bundle
+    from fyp_jax.pipeline.random_bundle import random_bundle
+
+    bundle = random_bundle(*bundle_configs())
+    assert bundle.unknown_words("anything goes") == []
+    bundle.vocabulary = ("a", "red", "figure")
+    loaded = load_bundle(save_bundle(tmp_path / "b", bundle, weights_dtype="float16"))
+    assert loaded.vocabulary == ("a", "red", "figure")
+    assert loaded.unknown_words("A red figure, surfing!") == ["surfing"]
+    np.testing.assert_allclose(loaded.params["unet"]["conv_in"]["kernel"],
+                               bundle.params["unet"]["conv_in"]["kernel"], atol=1e-3)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,15 @@ class ModelBundle:
     configs: dict[str, dict]
     scheduler_config: dict
     tokenizer: Any
+    # A closed caption vocabulary (models trained on PoseWorld); None: any text.
+    vocabulary: tuple[str, ...] | None = None
+
+    def unknown_words(self, prompt: str) -> list[str]:
+        """Words of ``prompt`` outside ``vocabulary`` (always [] for an open vocabulary)."""
+        if self.vocabulary is None:
+            return []
+        known = set(self.vocabulary)
+        return [w for w in re.findall(r"[a-z]+", prompt.lower()) if w not in known]
 
     @property
     def vae_factor(self) -> int:
@@ -88,7 +98,7 @@ def write_component(folder: str | os.PathLike, name: str, params: Any,
 
 
 def write_bundle_meta(folder: str | os.PathLike, configs: dict[str, dict], scheduler_config: dict,
-                      tokenizer_source: Any) -> Path:
+                      tokenizer_source: Any, vocabulary: tuple[str, ...] | None = None) -> Path:
     """Write bundle.json and the tokenizer, after every component's params are written.
 
     ``tokenizer_source``: a tokenizer folder to copy, or a tokenizer object.
@@ -105,6 +115,8 @@ def write_bundle_meta(folder: str | os.PathLike, configs: dict[str, dict], sched
     else:
         tokenizer_source.save_pretrained(str(tok_dir))
     meta = dict(format=FORMAT, version=VERSION, components=configs, scheduler=scheduler_config)
+    if vocabulary is not None:
+        meta["vocabulary"] = list(vocabulary)
     (folder / "bundle.json").write_text(json.dumps(meta, indent=1, default=list))
     return folder
 
@@ -114,7 +126,8 @@ def save_bundle(folder: str | os.PathLike, bundle: ModelBundle, *,
     """Write an in-memory bundle (e.g. a trained or random one)."""
     for name in bundle.configs:
         write_component(folder, name, bundle.params[name], weights_dtype)
-    return write_bundle_meta(folder, bundle.configs, bundle.scheduler_config, bundle.tokenizer)
+    return write_bundle_meta(folder, bundle.configs, bundle.scheduler_config, bundle.tokenizer,
+                             bundle.vocabulary)
 
 
 def is_bundle(folder: str | os.PathLike) -> bool:
@@ -135,8 +148,10 @@ def load_bundle(folder: str | os.PathLike, *, dtype: Any = None) -> ModelBundle:
     configs = meta["components"]
     modules = {name: BUILDERS[name](cfg, dtype=dtype) for name, cfg in configs.items()}
     params = {name: load_params(folder / f"{name}.safetensors") for name in configs}
+    vocabulary = meta.get("vocabulary")
     bundle = ModelBundle(modules, params, configs, meta["scheduler"],
-                         load_tokenizer(folder / "tokenizer"))
+                         load_tokenizer(folder / "tokenizer"),
+                         None if vocabulary is None else tuple(vocabulary))
     check_pose_scale(bundle)
     return bundle
 
