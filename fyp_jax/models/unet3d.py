@@ -46,6 +46,7 @@ class UNet3DConditionModel(nn.Module):
     freq_shift: float = 0.0
     use_temporal: bool = True
     temporal_rank: int = 160
+    remat_policy: str | None = None  # a jax.checkpoint_policies name: remat every resnet/transformer
     dtype: DTypeLike | None = None
     param_dtype: DTypeLike = jnp.float32
 
@@ -68,7 +69,8 @@ class UNet3DConditionModel(nn.Module):
 
     def _block_kwargs(self) -> dict:
         return dict(groups=self.norm_num_groups, eps=self.norm_eps, use_temporal=self.use_temporal,
-                    temporal_rank=self.temporal_rank, dtype=self.dtype, param_dtype=self.param_dtype)
+                    temporal_rank=self.temporal_rank, remat_policy=self.remat_policy,
+                    dtype=self.dtype, param_dtype=self.param_dtype)
 
     @nn.compact
     def __call__(

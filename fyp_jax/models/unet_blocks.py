@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import flax.linen as nn
+import jax
 import jax.numpy as jnp
 from jax.typing import DTypeLike
 
@@ -48,17 +49,25 @@ class BlockSettings(nn.Module):
     eps: float = 1e-5
     use_temporal: bool = True
     temporal_rank: int = 160
+    remat_policy: str | None = None
     dtype: DTypeLike | None = None
     param_dtype: DTypeLike = jnp.float32
 
+    def _layer(self, cls: type[nn.Module]) -> type[nn.Module]:
+        """``cls``, rematerialised under ``jax.checkpoint_policies.<remat_policy>`` when set
+        (the parameter tree is unchanged)."""
+        if self.remat_policy is None:
+            return cls
+        return nn.remat(cls, policy=getattr(jax.checkpoint_policies, self.remat_policy))
+
     def resnet(self, name: str) -> ResnetBlock:
-        return ResnetBlock(self.features, self.groups, self.eps, name=name, dtype=self.dtype,
-                           param_dtype=self.param_dtype)
+        return self._layer(ResnetBlock)(self.features, self.groups, self.eps, name=name,
+                                        dtype=self.dtype, param_dtype=self.param_dtype)
 
     def transformer(self, name: str) -> Transformer3DModel:
-        return Transformer3DModel(self.features, self.heads, self.groups, self.use_temporal,
-                                  self.temporal_rank, name=name, dtype=self.dtype,
-                                  param_dtype=self.param_dtype)
+        return self._layer(Transformer3DModel)(
+            self.features, self.heads, self.groups, self.use_temporal, self.temporal_rank,
+            name=name, dtype=self.dtype, param_dtype=self.param_dtype)
 
 
 class DownBlock(BlockSettings):

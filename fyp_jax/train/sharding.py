@@ -1,0 +1,108 @@
+"""The device mesh (axes ``data``, ``fsdp``), parameter shardings by regex rules, global batches.
+
+Every array of the training state gets a ``PartitionSpec`` from the first rule whose regex is
+found in its path (``trainable/unet/.../kernel``, ``opt_state/.../mu/unet/...``): a tuple with one
+entry per array axis (None or a mesh axis name). Arrays no rule names fall to the default:
+arrays of at least ``min_shard_size`` scalars are split along their largest axis that the
+``fsdp`` size divides, the rest are replicated. The batch is split over both axes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import jax
+import numpy as np
+from jax.sharding import AxisType, Mesh, NamedSharding, PartitionSpec
+
+from fyp_jax.errors import ConfigError
+
+AXES = ("data", "fsdp")
+BATCH_SPEC = PartitionSpec(AXES)
+
+Rule = tuple[str, Sequence[str | None]]
+
+
+def make_mesh(data: int, fsdp: int, devices: Sequence[jax.Device] | None = None) -> Mesh:
+    """A ``data x fsdp`` mesh over all devices (of every process); -1 means "the rest"."""
+    devices = list(jax.devices() if devices is None else devices)
+    n = len(devices)
+    if data == -1 and fsdp == -1:
+        raise ConfigError("mesh: at most one of data and fsdp may be -1")
+    if data == -1:
+        data = n // fsdp if fsdp > 0 and n % fsdp == 0 else 0
+    if fsdp == -1:
+        fsdp = n // data if data > 0 and n % data == 0 else 0
+    if data < 1 or fsdp < 1 or data * fsdp != n:
+        raise ConfigError(f"mesh data x fsdp must multiply to the {n} devices; got data={data}, "
+                          f"fsdp={fsdp}")
+    # Auto axes: shardings are given at jit boundaries and XLA propagates them inside.
+    return jax.make_mesh((data, fsdp), AXES, (AxisType.Auto,) * 2, devices=devices)
+
+
+def default_spec(shape: Sequence[int], fsdp: int, min_shard_size: int) -> PartitionSpec:
+    """Shard the largest axis ``fsdp`` divides, for arrays of at least ``min_shard_size``."""
+    if fsdp == 1 or int(np.prod(shape, dtype=np.int64)) < min_shard_size:
+        return PartitionSpec()
+    axes = sorted(range(len(shape)), key=lambda i: (-shape[i], -i))
+    for i in axes:
+        if shape[i] % fsdp == 0:
+            return PartitionSpec(*[("fsdp" if j == i else None) for j in range(len(shape))])
+    return PartitionSpec()
+
+
+def spec_for(path: str, shape: Sequence[int], mesh: Mesh, rules: Sequence[Rule],
+             min_shard_size: int) -> PartitionSpec:
+    for pattern, spec in rules:
+        if re.search(pattern, path):
+            if len(spec) > len(shape):
+                raise ConfigError(f"sharding rule {pattern!r} gives {len(spec)} axes to {path} "
+                                  f"of shape {tuple(shape)}")
+            return PartitionSpec(*spec)
+    return default_spec(shape, mesh.shape["fsdp"], min_shard_size)
+
+
+def tree_shardings(tree: Any, mesh: Mesh, rules: Sequence[Rule] = (),
+                   min_shard_size: int = 2**14) -> Any:
+    """A NamedSharding for every array leaf of ``tree`` (arrays or ShapeDtypeStructs)."""
+    def one(path, leaf):
+        name = "/".join(_key_name(k) for k in path)
+        return NamedSharding(mesh, spec_for(name, leaf.shape, mesh, rules, min_shard_size))
+
+    return jax.tree_util.tree_map_with_path(one, tree)
+
+
+def _key_name(key: Any) -> str:
+    for attr in ("key", "name", "idx"):
+        if hasattr(key, attr):
+            return str(getattr(key, attr))
+    return str(key)
+
+
+def batch_sharding(mesh: Mesh) -> NamedSharding:
+    return NamedSharding(mesh, BATCH_SPEC)
+
+
+def replicated(mesh: Mesh) -> NamedSharding:
+    return NamedSharding(mesh, PartitionSpec())
+
+
+def global_batch(local: Mapping[str, np.ndarray], mesh: Mesh) -> dict[str, jax.Array]:
+    """This process's rows of the global batch -> global arrays split over (data, fsdp).
+
+    Every process passes its own consecutive share (process p holds rows p*n .. (p+1)*n-1).
+    """
+    sharding = batch_sharding(mesh)
+    return {k: jax.make_array_from_process_local_data(sharding, np.asarray(v))
+            for k, v in local.items()}
+
+
+def put(tree: Any, shardings: Any) -> Any:
+    """Host arrays (the same full value on every process) -> global arrays with ``shardings``."""
+    def one(value, sharding):
+        value = np.asarray(value)
+        return jax.make_array_from_callback(value.shape, sharding, lambda idx: value[idx])
+
+    return jax.tree.map(one, tree, shardings)

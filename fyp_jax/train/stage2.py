@@ -1,0 +1,67 @@
+"""Stage 2: the temporal layers and the attention queries on pose-free video clips.
+
+The 3-D UNet sees clips without pose features (the original's 'train' mode; the pose encoder
+stays in the bundle, unused). Clips come as uint8 video (encoded by the frozen VAE in the step,
+captions by the frozen text encoder) or from a latent cache (``latents`` already multiplied by
+the VAE's scaling factor, and ``text_emb``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+
+from fyp_jax.models.flops import unet_flops
+from fyp_jax.pipeline.bundle import ModelBundle
+from fyp_jax.schedulers import DDPMSchedule
+from fyp_jax.train.conditioning import TextConditioner, drop_cached, video_latents
+from fyp_jax.train.diffusion_loss import denoising_loss, draw_noise
+from fyp_jax.train.task import Task, training_unet
+
+# The original's trainable_modules (configs/pose_train.yaml): every parameter of a module whose
+# dotted name ENDS WITH one of these; norm_temp is not among them.
+ORIGINAL_TRAINABLE = r"(^|/)(attn1/to_q|attn2/to_q|attn_temp|conv_temporal)(/|$)"
+NORM_TEMP = r"(^|/)norm_temp(/|$)"
+
+
+def trainable_patterns(unet_pattern: str, *, train_norm_temp: bool) -> dict[str, str]:
+    """``{"unet": regex}``, with norm_temp added when ``train_norm_temp``."""
+    return {"unet": f"(?:{unet_pattern})|{NORM_TEMP}" if train_norm_temp else unet_pattern}
+
+
+def build(cfg: Any, start: ModelBundle) -> Task:
+    unet, unet_params = training_unet(start, cfg.model, use_temporal=True)
+    schedule = DDPMSchedule.from_config(
+        {**start.scheduler_config, "prediction_type": cfg.diffusion.prediction_type})
+    text = TextConditioner(start.modules["text_encoder"], start.tokenizer, cfg.diffusion.prompt_dropout)
+    vae = start.modules["vae"]
+    cached = cfg.data.cached
+    empty = text.empty_embedding(start.params["text_encoder"]) if cached else None
+
+    def loss_fn(params, batch, key):
+        k_text, k_vae, k_noise = jax.random.split(key, 3)
+        if cached:
+            x0 = batch["latents"]
+            emb = drop_cached(batch["text_emb"], empty, k_text, cfg.diffusion.prompt_dropout)
+        else:
+            x0 = video_latents(vae, params["vae"], batch["video"], k_vae, chunk=cfg.data.vae_chunk)
+            emb = text.embed(params["text_encoder"], batch["input_ids"], k_text)
+        noise, t = draw_noise(k_noise, x0, schedule)
+        return denoising_loss(unet, params["unet"], schedule, x0, noise, t, emb), {}
+
+    patterns = {k: v for k, v in cfg.trainable.items() if v}
+    patterns.update(trainable_patterns(patterns.get("unet", ORIGINAL_TRAINABLE),
+                                       train_norm_temp=cfg.stage2.train_norm_temp))
+    if cached:
+        params, keys = {"unet": unet_params}, ("latents", "text_emb")
+    else:
+        params = {"unet": unet_params, "vae": start.params["vae"],
+                  "text_encoder": start.params["text_encoder"]}
+        keys = ("video", "input_ids")
+    factor = start.vae_factor
+    flops = unet_flops(unet, batch=1, frames=cfg.data.frames, height=cfg.data.height // factor,
+                       width=cfg.data.width // factor,
+                       text_len=start.modules["text_encoder"].max_position_embeddings,
+                       trainable=patterns["unet"]).total
+    return Task("stage 2", start, params, patterns, loss_fn, keys, text, flops)

@@ -1,0 +1,31 @@
+"""Train stage 2 (temporal layers + attention queries on pose-free clips, everything else
+frozen); writes a bundle infer.py loads.
+
+    python train_stage2.py --config=configs/train_stage2_tiny.py --config.workdir=runs/s2
+    python train_stage2.py --config=configs/train_stage2_sd14.py \
+        --config.init.model=runs/stage1/bundle --config.workdir=runs/stage2
+
+Rerunning the same command resumes from the latest checkpoint in the workdir. Several
+processes: set JAX_COORDINATOR_ADDRESS, JAX_NUM_PROCESSES, JAX_PROCESS_ID in each, or
+--config.distributed=True on a TPU pod / SLURM.
+"""
+
+from absl import app, logging
+from ml_collections import config_flags
+
+from fyp_jax.cli_errors import exit_on_user_error
+
+_CONFIG = config_flags.DEFINE_config_file("config", "configs/train_stage2_tiny.py",
+                                          "training config (configs/train_*.py)")
+
+
+def main(argv):
+    del argv
+    logging.set_verbosity(logging.WARNING)  # orbax reports every file it writes at INFO
+    from fyp_jax.train.run import run
+
+    exit_on_user_error(run, _CONFIG.value, stages=(2,))
+
+
+if __name__ == "__main__":
+    app.run(main)
