@@ -30,14 +30,14 @@ def get_config(part: str = "unet"):
     if part == "vae":
         c.init.model = "random"
         c.trainable.update(dict(unet="", vae=".", text_encoder=""))
-        c.num_steps = 600
+        c.num_steps = 2100
         c.batch_size = 8
         c.optim.lr = 1e-3
         c.optim.warmup_steps = 50
     else:
         c.init.model = "runs/poseworld/s0a/bundle_calibrated"
         c.trainable.update(dict(unet=".", vae="", text_encoder="."))
-        c.num_steps = 2000
+        c.num_steps = 1400
         c.batch_size = 16
         c.optim.lr = 5e-4
         c.optim.warmup_steps = 100
