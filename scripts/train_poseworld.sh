@@ -17,5 +17,5 @@ python train_stage2.py --config=configs/poseworld/stage2.py \
     --config.init.model="$RUNS/s1/bundle" --config.workdir="$RUNS/s2"
 python scripts/export_bundle.py "$RUNS/s2/bundle" assets/poseworld --dtype float16 \
     --poseworld_vocabulary
-python evaluate.py --model assets/poseworld --variants full,no_pose,frame_by_frame \
+python evaluate.py --model assets/poseworld --variants full,no_pose,frame_by_frame --steps 15 \
     --out "$RUNS/eval"

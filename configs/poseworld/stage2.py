@@ -13,7 +13,7 @@ def get_config():
     c = base_config(stage=2)
     c.init.model = "runs/poseworld/s1/bundle"
     c.trainable.unet = ORIGINAL_TRAINABLE
-    c.num_steps = 400
+    c.num_steps = 300
     c.batch_size = 4
     c.optim.lr = 3e-4
     c.optim.warmup_steps = 25
