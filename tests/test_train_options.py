@@ -90,3 +90,18 @@ def test_config_mistakes_are_config_errors(start_dir, tmp_path, override, messag
     cfg = stage2_config(start_dir, tmp_path, **override)
     with pytest.raises(ConfigError, match=message):
         run(cfg)
+
+
+def test_ema_warmup_decay_follows_params_early():
+    import jax.numpy as jnp
+
+    from fyp_jax.train.step import ema_warmup_decay
+
+    assert float(ema_warmup_decay(0.999, jnp.int32(0))) == 0.1
+    assert abs(float(ema_warmup_decay(0.999, jnp.int32(90))) - 0.91) < 1e-6
+    assert float(ema_warmup_decay(0.999, jnp.int32(100_000))) == jnp.float32(0.999)
+    # share of the starting point left after 1400 steps: tiny, unlike 0.999 ** 1400 = 0.25
+    share = 1.0
+    for s in range(1400):
+        share *= float(ema_warmup_decay(0.999, jnp.int32(s)))
+    assert share < 1e-3
