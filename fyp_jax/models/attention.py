@@ -1,8 +1,23 @@
-"""Every attention of every model goes through :func:`attention`.
+"""Every attention of every model goes through :func:`attention` or
+:func:`sparse_causal_attention`.
 
 Layout is ``[batch, tokens, heads, head_dim]`` (what ``jax.nn.dot_product_attention`` takes).
-Swapping a kernel (cuDNN flash, a query-chunked memory-efficient path, a Pallas kernel) happens
-here and nowhere else. Logits and softmax are computed in float32.
+Swapping a kernel happens here and nowhere else. Logits and softmax are computed in float32.
+
+Kernels, picked per call from the shapes:
+- small score tensors, and the temporal attention over a handful of frames:
+  ``jax.nn.dot_product_attention`` (cuDNN flash attention on GPUs in half precision, XLA
+  elsewhere);
+- everything else on CPU, and huge calls elsewhere: :mod:`attention_blockwise`, query chunks
+  against key blocks read in place, one L2-sized block of scores at a time, with a
+  flash-attention-style backward. On CPU it is 5-10x faster than materialising the scores
+  (whose fresh multi-GiB buffers cost more in page faults than the arithmetic), and it is what
+  makes 4096-token frames (sparse-causal keys 8192) fit in memory at all.
+
+The sparse-causal keys (frame 0 and frame i-1) are read in place by the blockwise kernel; only
+the small-score path gathers them. The head split ``[b, n, h, d] -> [b*h, n, d]`` costs one
+activation-sized transpose per q/k/v/output (about 3% of a forward); nothing score-sized is
+ever transposed.
 """
 
 from __future__ import annotations
@@ -11,6 +26,21 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 from jax.typing import DTypeLike
+
+from fyp_jax.models.attention_blockwise import blockwise_attention
+
+# On CPU, blocks win from about this many score elements (and for keys beyond a few frames);
+# on accelerators, whose fused kernels do well, blocks only bound the memory of huge calls.
+CPU_DENSE_MAX_SCORES = 2**16
+CPU_DENSE_MAX_KEYS = 16
+ACCELERATOR_DENSE_MAX_SCORES = 2**28
+# Queries per block in the chunked kernel: enough that each block's scores fit in L2 (256 KiB
+# of float32, which is what matters when the softmax dominates, i.e. small heads), but at least
+# QUERIES_PER_HEAD_DIM * head_dim so that wide heads amortise each block's key/value reads
+# (both measured on a Zen 5 core, 1 MiB L2); never more than MAX_BLOCK_SCORES (VAE: d = 512).
+BLOCK_SCORES = 2**16
+QUERIES_PER_HEAD_DIM = 6
+MAX_BLOCK_SCORES = 2**21
 
 
 def attention(
@@ -28,14 +58,71 @@ def attention(
     Returns:
       ``[b, lq, h, d]`` in q's dtype.
     """
-    scale = q.shape[-1] ** -0.5
-    logits = jnp.einsum("bqhd,bkhd->bhqk", q, k, preferred_element_type=jnp.float32) * scale
-    if causal:
-        lq, lk = q.shape[1], k.shape[1]
-        mask = jnp.tril(jnp.ones((lq, lk), bool))
-        logits = jnp.where(mask, logits, jnp.finfo(jnp.float32).min)
-    weights = jax.nn.softmax(logits, axis=-1).astype(v.dtype)
-    return jnp.einsum("bhqk,bkhd->bqhd", weights, v)
+    b, lq, h, d = q.shape
+    if causal or _dense_is_better(q, b * h * lq * k.shape[1], k.shape[1]):
+        impl = "cudnn" if _cudnn_applies(q) else "xla"
+        return jax.nn.dot_product_attention(q, k, v, is_causal=causal, implementation=impl)
+    return _blockwise(q[:, None], k[:, None], v[:, None], sparse_causal=False)[:, 0]
+
+
+def sparse_causal_attention(q: jnp.ndarray, k: jnp.ndarray, v: jnp.ndarray) -> jnp.ndarray:
+    """FollowYourPose's attn1 on videos: frame i attends to the keys of frame 0 followed by
+    those of frame i-1 (frame 0 to its own keys twice, as the original).
+
+    Args:
+      q, k, v: ``[b, f, n, h, d]``.
+    Returns:
+      ``[b, f, n, h, d]``.
+    """
+    b, f, n, h, d = q.shape
+    if not _dense_is_better(q, b * f * h * n * 2 * n, 2 * n):
+        return _blockwise(q, k, v, sparse_causal=True)
+    prev = jnp.maximum(jnp.arange(f) - 1, 0)
+    k = jnp.concatenate([jnp.broadcast_to(k[:, :1], k.shape), k[:, prev]], axis=2)
+    v = jnp.concatenate([jnp.broadcast_to(v[:, :1], v.shape), v[:, prev]], axis=2)
+    fold = lambda x: x.reshape(b * f, *x.shape[2:])  # noqa: E731
+    return attention(fold(q), fold(k), fold(v)).reshape(q.shape)
+
+
+def _dense_is_better(q: jnp.ndarray, scores: int, keys: int) -> bool:
+    """One call for small score tensors or when a fused GPU kernel never materialises them."""
+    if jax.default_backend() == "cpu":
+        return scores <= CPU_DENSE_MAX_SCORES or keys <= CPU_DENSE_MAX_KEYS
+    return scores <= ACCELERATOR_DENSE_MAX_SCORES or _cudnn_applies(q)
+
+
+def _cudnn_applies(q: jnp.ndarray) -> bool:
+    """cuDNN's fused attention: GPUs, half precision, head size a multiple of 8 up to 128."""
+    d = q.shape[-1]
+    return (jax.default_backend() == "gpu" and q.dtype in (jnp.bfloat16, jnp.float16)
+            and d % 8 == 0 and d <= 128)
+
+
+def _heads_first(x: jnp.ndarray) -> jnp.ndarray:
+    """``[b, (f,) n, h, d]`` -> ``[b*h, (f,) n, d]``: every (video, head) pair contiguous."""
+    x = jnp.moveaxis(x, -2, 1)
+    return x.reshape(-1, *x.shape[2:])
+
+
+def _heads_last(x: jnp.ndarray, batch: int) -> jnp.ndarray:
+    """Inverse of :func:`_heads_first`."""
+    x = x.reshape(batch, -1, *x.shape[1:])
+    return jnp.moveaxis(x, 1, -2)
+
+
+def _largest_divisor(n: int, at_most: int) -> int:
+    return max(c for c in range(1, min(n, max(at_most, 1)) + 1) if n % c == 0)
+
+
+def _blockwise(q: jnp.ndarray, k: jnp.ndarray, v: jnp.ndarray, sparse_causal: bool
+               ) -> jnp.ndarray:
+    """:func:`blockwise_attention` on ``[b, f, n, h, d]``, with this CPU's block size."""
+    b, f, n, h, d = q.shape
+    keys = n * (2 if sparse_causal else 1)
+    queries = min(max(BLOCK_SCORES // keys, QUERIES_PER_HEAD_DIM * d), MAX_BLOCK_SCORES // keys)
+    chunk = _largest_divisor(n, queries)
+    out = blockwise_attention(*(_heads_first(x) for x in (q, k, v)), sparse_causal, chunk)
+    return _heads_last(out, b)
 
 
 def split_heads(x: jnp.ndarray, heads: int) -> jnp.ndarray:
@@ -67,28 +154,17 @@ class Attention(nn.Module):
         self.to_v = nn.Dense(self.features, use_bias=self.qkv_bias, **kw)
         self.to_out_0 = nn.Dense(self.features, use_bias=True, **kw)
 
-    def _attend(self, q: jnp.ndarray, k: jnp.ndarray, v: jnp.ndarray) -> jnp.ndarray:
-        h = self.heads
-        out = attention(split_heads(q, h), split_heads(k, h), split_heads(v, h))
-        return self.to_out_0(merge_heads(out))
-
     def __call__(self, x: jnp.ndarray, context: jnp.ndarray | None = None) -> jnp.ndarray:
         """x ``[b, n, c]``; context ``[b, m, d]`` for cross-attention, None for self-attention."""
         context = x if context is None else context
-        return self._attend(self.to_q(x), self.to_k(context), self.to_v(context))
+        h = self.heads
+        q, k, v = (split_heads(p(y), h) for p, y in
+                   ((self.to_q, x), (self.to_k, context), (self.to_v, context)))
+        return self.to_out_0(merge_heads(attention(q, k, v)))
 
     def sparse_causal(self, x: jnp.ndarray) -> jnp.ndarray:
-        """FollowYourPose's attn1 on a video ``[b, f, n, c]``.
-
-        Frame i attends to the tokens of frame 0 followed by those of frame i-1 (frame 0 to
-        itself twice). Keys/values are projected once per frame and then gathered.
-        """
-        b, f, n, c = x.shape
-        q, k, v = self.to_q(x), self.to_k(x), self.to_v(x)
-        prev = jnp.maximum(jnp.arange(f) - 1, 0)
-        k = jnp.concatenate([jnp.broadcast_to(k[:, :1], k.shape), k[:, prev]], axis=2)
-        v = jnp.concatenate([jnp.broadcast_to(v[:, :1], v.shape), v[:, prev]], axis=2)
-        out = self._attend(
-            q.reshape(b * f, n, c), k.reshape(b * f, 2 * n, c), v.reshape(b * f, 2 * n, c)
-        )
-        return out.reshape(b, f, n, c)
+        """FollowYourPose's attn1 on a video ``[b, f, n, c]``; see
+        :func:`sparse_causal_attention`. Keys/values are projected once per frame."""
+        h = self.heads
+        q, k, v = (split_heads(p(x), h) for p in (self.to_q, self.to_k, self.to_v))
+        return self.to_out_0(merge_heads(sparse_causal_attention(q, k, v)))
