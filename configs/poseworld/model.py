@@ -3,6 +3,7 @@
 64x64 videos; the VAE downsamples by 4 (16x16x4 latents), so the pose encoder unshuffles by 4.
 """
 
+from configs.models import sd14_unet
 from fyp_jax.data.poseworld.vocabulary import POSEWORLD_WORDS
 
 SIZE = 64
@@ -49,15 +50,7 @@ UNET_CONFIG = {
 
 POSE_ENCODER_CONFIG = {"channels": [64, 96, 128], "nums_rb": 1, "ksize": 1, "unshuffle": 4}
 
-SCHEDULER_CONFIG = {
-    "num_train_timesteps": 1000,
-    "beta_start": 0.00085,
-    "beta_end": 0.012,
-    "beta_schedule": "scaled_linear",
-    "clip_sample": False,
-    "set_alpha_to_one": False,
-    "steps_offset": 1,
-}
+SCHEDULER_CONFIG = sd14_unet.SCHEDULER_CONFIG  # SD 1.x noise schedule
 
 COMPONENTS = dict(unet=UNET_CONFIG, pose_encoder=POSE_ENCODER_CONFIG, text_encoder=TEXT_CONFIG,
                   vae=VAE_CONFIG)
