@@ -106,7 +106,7 @@ def setup_ours(case: Case, dtype: str, remat: str, xla_options: str):
     unet = UNet3DConditionModel.from_config(case.unet_config(), dtype=compute,
                                             remat_policy=remat_policy)
     pose = PoseEncoder(case.channels, dtype=compute)
-    k = jax.random.split(jax.random.key(0), 6)
+    k = jax.random.split(jax.random.key(0), 3)
     b, f, s = case.batch, case.frames, case.latent
     sample = jax.random.normal(k[0], (b, f, s, s, 4))
     text = jax.random.normal(k[1], (b, case.text_len, case.text_dim))
@@ -142,6 +142,10 @@ def setup_ours(case: Case, dtype: str, remat: str, xla_options: str):
 
 
 def setup_ref(case: Case, threads: int):
+    # Idle OpenMP workers sleep instead of spinning: on a machine shared with other jobs, spinning
+    # threads that lose their core make torch up to 8x slower (measured 1.2 s -> 10 s here), and
+    # on an idle machine passive waiting measured no slower. Set before torch loads OpenMP.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     import torch
     from diffusers import UNet2DConditionModel
 

@@ -62,7 +62,8 @@ def _transposed(x: jnp.ndarray) -> jnp.ndarray:
     return jnp.swapaxes(x, -1, -2)
 
 
-def _forward(q, k, v, sparse_causal, chunk):
+def _forward(q: jnp.ndarray, k: jnp.ndarray, v: jnp.ndarray, sparse_causal: bool, chunk: int
+             ) -> tuple[jnp.ndarray, jnp.ndarray]:
     """Returns (out ``[s, f, n, d]``, log-sum-exp ``[s, f, n]`` float32)."""
     s, f, n, d = q.shape
     q = q * jnp.asarray(d**-0.5, q.dtype)  # on q, not on the (n/d times larger) logits
@@ -91,7 +92,7 @@ def _forward(q, k, v, sparse_causal, chunk):
     return jax.lax.map(per_sequence, (q, _transposed(k), v))
 
 
-def _forward_with_residuals(q, k, v, sparse_causal, chunk):
+def _forward_with_residuals(q, k, v, sparse_causal: bool, chunk: int):
     """Registered with symbolic zeros: when neither k nor v is perturbed (cross-attention on
     frozen text; the first layer before any trainable parameter) the backward skips their
     gradients. The flag travels as the residuals' structure: a last entry ``((),)`` or ``()``."""
@@ -101,7 +102,7 @@ def _forward_with_residuals(q, k, v, sparse_causal, chunk):
     return out, (q, k, v, out, lse, kv_grads)
 
 
-def _backward(sparse_causal, chunk, residuals, dout):
+def _backward(sparse_causal: bool, chunk: int, residuals: tuple, dout: jnp.ndarray):
     q, k, v, out, lse, kv_grads = residuals
     if isinstance(dout, jax.custom_derivatives.SymbolicZero):
         return None, None, None
@@ -110,7 +111,7 @@ def _backward(sparse_causal, chunk, residuals, dout):
     qs_all = q * jnp.asarray(scale, q.dtype)
     # D_i = sum_d dO_i O_i: the softmax Jacobian's correction term, one number per query.
     delta = jnp.sum(dout.astype(F32) * out.astype(F32), -1)
-    blocks = len(key_frames(jnp.zeros((), jnp.int32), sparse_causal))
+    blocks = 2 if sparse_causal else 1
 
     def per_sequence(xs):
         qs, ks, ks_t, vs_t, dos, lses, deltas = xs
