@@ -10,9 +10,9 @@ Kernels, picked per call from the shapes:
   elsewhere);
 - everything else on CPU, and huge calls elsewhere: :mod:`attention_blockwise`, query chunks
   against key blocks read in place, one L2-sized block of scores at a time, with a
-  flash-attention-style backward. On CPU it is 5-10x faster than materialising the scores
-  (whose fresh multi-GiB buffers cost more in page faults than the arithmetic), and it is what
-  makes 4096-token frames (sparse-causal keys 8192) fit in memory at all.
+  flash-attention-style backward. On CPU it is 2-7x faster per call than materialising the
+  scores (whose fresh GiB-sized buffers cost more in page faults than the arithmetic), and it is
+  what makes 4096-token frames (sparse-causal keys 8192) fit in memory at all.
 
 The sparse-causal keys (frame 0 and frame i-1) are read in place by the blockwise kernel; only
 the small-score path gathers them. The head split ``[b, n, h, d] -> [b*h, n, d]`` costs one
