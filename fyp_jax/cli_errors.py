@@ -14,8 +14,8 @@ def exit_on_user_error(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any
     try:
         return fn(*args, **kwargs)
     except FypError as e:
-        print(f"error: {' '.join(str(e).split(chr(10))[:1])}", file=sys.stderr)
-        detail = str(e).split("\n")[1:]
+        first, *detail = str(e).split("\n")
+        print(f"error: {first}", file=sys.stderr)
         if detail:
             print("\n".join(detail), file=sys.stderr)
         sys.exit(1)

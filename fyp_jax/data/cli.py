@@ -16,17 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from fyp_jax.cli_errors import exit_on_user_error
-
-
-def _size(text: str) -> tuple[int, int]:
-    """'HEIGHTxWIDTH' or one number for a square."""
-    try:
-        parts = [int(p) for p in text.lower().split("x")]
-    except ValueError:
-        parts = []
-    if len(parts) not in (1, 2) or min(parts) < 1:
-        raise argparse.ArgumentTypeError(f"expected HEIGHTxWIDTH such as 256x256, got {text!r}")
-    return (parts[0], parts[-1])
+from fyp_jax.pose.cli import parse_size
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -59,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     video.add_argument("table", help=".csv/.tsv/.parquet: path, caption[, start, end]")
     video.add_argument("--num-frames", type=int, default=16)
     video.add_argument("--frame-stride", type=int, default=4)
-    video.add_argument("--size", type=_size, default=(256, 256), help="HEIGHTxWIDTH or N")
+    video.add_argument("--size", type=parse_size, default=(256, 256), help="HEIGHTxWIDTH or N")
     video.add_argument("--clips-per-row", type=int, default=1)
     video.add_argument("--video-root", help="folder that table paths are relative to")
     video.add_argument("--path-column", help="table column of video paths")

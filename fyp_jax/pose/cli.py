@@ -22,7 +22,7 @@ from fyp_jax.pose.video import read_video, write_video
 log = logging.getLogger("fyp_jax.pose")
 
 
-def _size(text: str) -> tuple[int, int]:
+def parse_size(text: str) -> tuple[int, int]:
     """'HEIGHTxWIDTH' or a single number for a square."""
     try:
         parts = [int(p) for p in text.lower().split("x")]
@@ -63,7 +63,7 @@ def _output_options(smooth_by_default: bool) -> argparse.ArgumentParser:
     )
     group.add_argument(
         "--size",
-        type=_size,
+        type=parse_size,
         help="output HEIGHTxWIDTH: with --fit the frame to fit into, else resize to cover and centre-crop",
     )
     group.add_argument("--thickness", type=float, help="line width in pixels (default: 6 at 512)")
@@ -104,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
         "keypoint_file", type=Path, help="OpenPose / MMPose / COCO / fyp_jax JSON, .npy, .npz"
     )
     render.add_argument(
-        "--image-size", type=_size, help="HEIGHTxWIDTH of the images the keypoints belong to"
+        "--image-size", type=parse_size, help="HEIGHTxWIDTH of the images the keypoints belong to"
     )
     render.set_defaults(run=_render)
 
