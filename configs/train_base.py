@@ -43,6 +43,7 @@ def base_config(stage: int) -> ml_collections.ConfigDict:
     c.diffusion = ml_collections.ConfigDict(dict(
         prediction_type="epsilon",  # epsilon | v_prediction
         prompt_dropout=0.0,         # probability of the empty prompt (classifier-free guidance)
+        snr_gamma=0.0,              # > 0: Min-SNR-gamma loss weights (0: the original plain MSE)
     ))
     c.optim = ml_collections.ConfigDict(dict(
         lr=3e-5, warmup_steps=0, schedule="constant", final_lr_fraction=0.0, b1=0.9, b2=0.999,

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from conftest import FIXTURE
 from jax import lax
 
+from configs.models.sd14_unet import SCHEDULER_CONFIG as SD_CONFIG
 from fyp_jax.errors import ConfigError
 from fyp_jax.schedulers import DDIMScheduler, DPMSolverMultistepScheduler, make_scheduler
 
@@ -20,18 +21,6 @@ torch = pytest.importorskip("torch")
 # diffusers' DPM-Solver calls np.array on a torch tensor with copy=False (numpy 2 deprecation).
 pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
 
-FIXTURES = (
-    Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "fyp_original_tiny_a"
-)
-SD_CONFIG = {
-    "num_train_timesteps": 1000,
-    "beta_start": 0.00085,
-    "beta_end": 0.012,
-    "beta_schedule": "scaled_linear",
-    "steps_offset": 1,
-    "set_alpha_to_one": False,
-    "clip_sample": False,
-}
 SHAPE = (1, 4, 2, 8, 8)
 _rng = np.random.default_rng(0)
 X_INIT = _rng.standard_normal(SHAPE).astype(np.float32)
@@ -106,7 +95,7 @@ def test_num_steps_out_of_range_raises():
 
 
 def test_ddim_steps_reproduce_original_fixture():
-    path = FIXTURES / "golden.npz"
+    path = FIXTURE / "golden.npz"
     if not path.exists():
         pytest.skip(f"fixture {path} not available")
     golden = np.load(path)

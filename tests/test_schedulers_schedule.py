@@ -2,35 +2,23 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from conftest import FIXTURE
 
+from configs.models.sd14_unet import SCHEDULER_CONFIG as SD_CONFIG
 from fyp_jax.errors import ConfigError
 from fyp_jax.schedulers import DDIMScheduler, DDPMSchedule, add_noise, get_velocity, training_target
 
 diffusers = pytest.importorskip("diffusers")
 torch = pytest.importorskip("torch")
 
-FIXTURES = (
-    Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "fyp_original_tiny_a"
-)
-SD_CONFIG = {
-    "num_train_timesteps": 1000,
-    "beta_start": 0.00085,
-    "beta_end": 0.012,
-    "beta_schedule": "scaled_linear",
-    "steps_offset": 1,
-    "set_alpha_to_one": False,
-    "clip_sample": False,
-}
 
 
 def _fixture(name: str) -> np.lib.npyio.NpzFile:
-    path = FIXTURES / name
+    path = FIXTURE / name
     if not path.exists():
         pytest.skip(f"fixture {path} not available")
     return np.load(path)
@@ -148,3 +136,22 @@ def test_bad_configs_raise_config_error(config, message):
 def test_non_mapping_config_raises():
     with pytest.raises(ConfigError, match="mapping"):
         DDPMSchedule.from_config(["scaled_linear"])
+
+
+@pytest.mark.parametrize("prediction_type", ["epsilon", "v_prediction"])
+def test_min_snr_weights_match_diffusers_compute_snr(prediction_type):
+    """Min-SNR-gamma weights as diffusers' training scripts build them from ``compute_snr``."""
+    from diffusers import DDPMScheduler
+    from diffusers.training_utils import compute_snr
+
+    from fyp_jax.train.diffusion_loss import min_snr_weight
+
+    config = {**SD_CONFIG, "prediction_type": prediction_type}
+    t = np.array([0, 1, 10, 100, 250, 500, 750, 999])
+    snr = compute_snr(DDPMScheduler.from_config(config), torch.from_numpy(t)).numpy()
+    clipped = np.minimum(snr, 5.0)
+    expected = clipped / (snr + 1) if prediction_type == "v_prediction" else clipped / snr
+    ours = np.asarray(min_snr_weight(DDPMSchedule.from_config(config), jnp.asarray(t), 5.0))
+    np.testing.assert_allclose(ours, expected, rtol=1e-5)
+    assert np.all(np.asarray(min_snr_weight(DDPMSchedule.from_config(config), jnp.asarray(t),
+                                            0.0)) == 1.0)

@@ -37,10 +37,11 @@ def get_config(part: str = "unet"):
     else:
         c.init.model = "runs/poseworld/s0a/bundle_calibrated"
         c.trainable.update(dict(unet=".", vae="", text_encoder="."))
-        c.num_steps = 1400
+        c.num_steps = 4000
         c.batch_size = 16
-        c.optim.lr = 5e-4
-        c.optim.warmup_steps = 100
+        c.optim.lr = 8e-4
+        c.optim.warmup_steps = 200
         c.optim.ema_decay = 0.999
         c.diffusion.prompt_dropout = 0.1
+        c.diffusion.snr_gamma = 5.0
     return c

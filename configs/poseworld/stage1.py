@@ -13,7 +13,7 @@ def get_config():
     c.init.model = "runs/poseworld/s0b/bundle"
     c.trainable.pose_encoder = "."
     c.stage1.pose_encoder = dict(model.POSE_ENCODER_CONFIG)
-    c.num_steps = 600
+    c.num_steps = 1000
     c.batch_size = 16
     c.optim.lr = 5e-4
     c.optim.warmup_steps = 50
@@ -21,6 +21,7 @@ def get_config():
     c.optim.final_lr_fraction = 0.1
     c.optim.weight_decay = 0.0
     c.diffusion.prompt_dropout = 0.05
+    c.diffusion.snr_gamma = 5.0
     c.data.source = "fyp_jax.data.factories:poseworld_images"
     c.data.num_examples = 100_000
     c.data.height = c.data.width = model.SIZE

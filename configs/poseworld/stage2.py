@@ -13,11 +13,12 @@ def get_config():
     c = base_config(stage=2)
     c.init.model = "runs/poseworld/s1/bundle"
     c.trainable.unet = ORIGINAL_TRAINABLE
-    c.num_steps = 300
+    c.num_steps = 400
     c.batch_size = 4
-    c.optim.lr = 3e-4
+    c.optim.lr = 1e-4
     c.optim.warmup_steps = 25
     c.optim.weight_decay = 1e-2
+    c.diffusion.snr_gamma = 5.0
     c.data.source = "fyp_jax.data.factories:poseworld_clips"
     c.data.num_examples = 100_000
     c.data.height = c.data.width = model.SIZE

@@ -61,7 +61,8 @@ def build(cfg: Any, start: ModelBundle) -> Task:
             x0 = jax.lax.stop_gradient(z * vae.scaling_factor)[:, None]
             emb = text.embed(params["text_encoder"], batch["input_ids"], k_text)
             noise, t = draw_noise(k_noise, x0, schedule)
-            terms["diffusion"] = denoising_loss(unet, params["unet"], schedule, x0, noise, t, emb)
+            terms["diffusion"] = denoising_loss(unet, params["unet"], schedule, x0, noise, t, emb,
+                                                 snr_gamma=cfg.diffusion.snr_gamma)
         loss = (terms.get("diffusion", 0.0) + weights.recon_weight * terms.get("recon", 0.0)
                 + weights.kl_weight * terms.get("kl", 0.0))
         return jnp.asarray(loss, jnp.float32), terms

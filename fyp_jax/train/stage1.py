@@ -69,7 +69,8 @@ def build(cfg: Any, start: ModelBundle) -> Task:
                                    unit_pixels(batch["skeleton"][:, None]))
         emb = text.embed(params["text_encoder"], batch["input_ids"], k_text)
         noise, t = draw_noise(k_noise, x0, schedule)
-        return denoising_loss(unet, params["unet"], schedule, x0, noise, t, emb, feats), {}
+        return denoising_loss(unet, params["unet"], schedule, x0, noise, t, emb, feats,
+                              snr_gamma=cfg.diffusion.snr_gamma), {}
 
     params = {"unet": unet_params, "pose_encoder": start.params["pose_encoder"],
               "vae": start.params["vae"], "text_encoder": start.params["text_encoder"]}

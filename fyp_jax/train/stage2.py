@@ -48,7 +48,8 @@ def build(cfg: Any, start: ModelBundle) -> Task:
             x0 = video_latents(vae, params["vae"], batch["video"], k_vae, chunk=cfg.data.vae_chunk)
             emb = text.embed(params["text_encoder"], batch["input_ids"], k_text)
         noise, t = draw_noise(k_noise, x0, schedule)
-        return denoising_loss(unet, params["unet"], schedule, x0, noise, t, emb), {}
+        return denoising_loss(unet, params["unet"], schedule, x0, noise, t, emb,
+                              snr_gamma=cfg.diffusion.snr_gamma), {}
 
     patterns = {k: v for k, v in cfg.trainable.items() if v}
     patterns.update(trainable_patterns(patterns.get("unet", ORIGINAL_TRAINABLE),
