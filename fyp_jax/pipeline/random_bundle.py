@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -28,14 +29,15 @@ def _example_inputs(name: str, module, configs: dict) -> tuple:
 
 
 def random_bundle(configs: dict[str, dict], scheduler_config: dict, *, seed: int = 0,
-                  words: Iterable[str] = _DEFAULT_WORDS) -> ModelBundle:
+                  words: Iterable[str] = _DEFAULT_WORDS, dtype: Any = None) -> ModelBundle:
     """Initialise every component of ``configs`` (keys as in a bundle) from ``seed``.
 
-    Values are drawn in numpy like torch's default initialisers (no compilation needed).
+    Values are drawn in numpy like torch's default initialisers (no compilation needed);
+    ``dtype`` is the modules' compute dtype, as in :func:`load_bundle` (params stay float32).
     """
     modules, params = {}, {}
     for i, (name, cfg) in enumerate(sorted(configs.items())):
-        module = BUILDERS[name](cfg)
+        module = BUILDERS[name](cfg, dtype=dtype)
         abstract = jax.eval_shape(module.init, jax.random.key(0),
                                   *_example_inputs(name, module, configs))["params"]
         paths = traverse_util.flatten_dict(abstract).keys()
