@@ -77,9 +77,8 @@ def bench_unet(args, backward: bool, peaks: dict[str, float]) -> str:
 
 
 def bench_sample(args, peaks: dict[str, float]) -> str:
-    import numpy as np
-
     import jax.numpy as jnp
+    import numpy as np
     from sample import bundle_configs
 
     from configs.models import tiny
