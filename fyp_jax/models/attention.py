@@ -60,7 +60,7 @@ def attention(
     """
     b, lq, h, d = q.shape
     if causal or _dense_is_better(q, b * h * lq * k.shape[1], k.shape[1]):
-        impl = "cudnn" if _cudnn_applies(q) else "xla"
+        impl = "cudnn" if _cudnn_applies(q, k.shape[1]) else "xla"
         return jax.nn.dot_product_attention(q, k, v, is_causal=causal, implementation=impl)
     return _blockwise(q[:, None], k[:, None], v[:, None], sparse_causal=False)[:, 0]
 
@@ -88,14 +88,17 @@ def _dense_is_better(q: jnp.ndarray, scores: int, keys: int) -> bool:
     """One call for small score tensors or when a fused GPU kernel never materialises them."""
     if jax.default_backend() == "cpu":
         return scores <= CPU_DENSE_MAX_SCORES or keys <= CPU_DENSE_MAX_KEYS
-    return scores <= ACCELERATOR_DENSE_MAX_SCORES or _cudnn_applies(q)
+    return scores <= ACCELERATOR_DENSE_MAX_SCORES or _cudnn_applies(q, keys)
 
 
-def _cudnn_applies(q: jnp.ndarray) -> bool:
-    """cuDNN's fused attention: GPUs, half precision, head size a multiple of 8 up to 128."""
-    d = q.shape[-1]
+def _cudnn_applies(q: jnp.ndarray, keys: int) -> bool:
+    """cuDNN's fused attention: GPUs, half precision, head size a multiple of 8 up to 128, and
+    query and key lengths multiples of 64: its backward refuses other lengths (seen with jax
+    0.11.2 on an H200: "Unsupported sequence length Q 4096, KV 77" for the text cross-attention),
+    and whether a call will be differentiated is unknown here."""
+    lq, d = q.shape[-3], q.shape[-1]
     return (jax.default_backend() == "gpu" and q.dtype in (jnp.bfloat16, jnp.float16)
-            and d % 8 == 0 and d <= 128)
+            and d % 8 == 0 and d <= 128 and lq % 64 == 0 and keys % 64 == 0)
 
 
 def _heads_first(x: jnp.ndarray) -> jnp.ndarray:
