@@ -7,7 +7,6 @@ recomputes them at every step) and repeated for the two halves here.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -15,6 +14,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from fyp_jax.compile_options import tuned_jit
 from fyp_jax.models.unet3d import UNet3DConditionModel
 
 
@@ -49,7 +49,7 @@ def _emit_progress(i: np.ndarray) -> None:
         _progress_sinks[-1](int(i))
 
 
-@functools.partial(jax.jit, static_argnames=("unet", "scheduler", "num_steps", "guidance_scale",
+@tuned_jit(static_argnames=("unet", "scheduler", "num_steps", "guidance_scale",
                                              "eta", "with_progress"))
 def _denoise_jit(unet, params, latents, text_uncond, text_cond, pose_features, key, *,
                  scheduler, num_steps, guidance_scale, eta, with_progress):
@@ -68,7 +68,7 @@ def _denoise_jit(unet, params, latents, text_uncond, text_cond, pose_features, k
     return out
 
 
-@functools.partial(jax.jit, static_argnames=("unet", "scheduler", "num_steps", "guidance_scale",
+@tuned_jit(static_argnames=("unet", "scheduler", "num_steps", "guidance_scale",
                                              "eta"))
 def _one_step_jit(unet, params, i, latents, carry, text_uncond, text_cond, pose_features, key,
                   *, scheduler, num_steps, guidance_scale, eta):

@@ -7,17 +7,17 @@ result, which keeps the source's layout (character replacement, background chang
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from typing import Any
 
 import jax
 import jax.numpy as jnp
 
+from fyp_jax.compile_options import tuned_jit
 from fyp_jax.models.unet3d import UNet3DConditionModel
 
 
-@functools.partial(jax.jit, static_argnames=("unet", "scheduler", "num_steps"))
+@tuned_jit(static_argnames=("unet", "scheduler", "num_steps"))
 def ddim_invert(
     unet: UNet3DConditionModel,
     unet_params: Any,

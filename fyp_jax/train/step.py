@@ -12,6 +12,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
+from fyp_jax.compile_options import cpu_compiler_options
 from fyp_jax.train.optimizer import current_learning_rate
 from fyp_jax.train.partition import merge_params
 from fyp_jax.train.sharding import batch_sharding, replicated
@@ -93,6 +94,7 @@ def make_train_step(loss_fn: LossFn, optimizer: optax.GradientTransformation, *,
 
 def jit_step(step: StepFn, shardings: TrainState, mesh: jax.sharding.Mesh) -> StepFn:
     """``jax.jit`` of a train step: state in and out with ``shardings`` (and donated), the batch
-    split over (data, fsdp), metrics replicated."""
+    split over (data, fsdp), metrics replicated; the CPU compiler options on CPU meshes."""
     return jax.jit(step, in_shardings=(shardings, batch_sharding(mesh)),
-                   out_shardings=(shardings, replicated(mesh)), donate_argnums=0)
+                   out_shardings=(shardings, replicated(mesh)), donate_argnums=0,
+                   compiler_options=cpu_compiler_options(mesh.devices.flat[0].platform))
