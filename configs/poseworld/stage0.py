@@ -13,7 +13,18 @@ from configs.poseworld import model
 from configs.train_base import base_config
 
 
+PARTS = {
+    "vae": dict(init="random", trainable=dict(unet="", vae=".", text_encoder=""),
+                num_steps=2100, batch_size=8, lr=1e-3, warmup_steps=50),
+    "unet": dict(init="runs/poseworld/s0a/bundle_calibrated",
+                 trainable=dict(unet=".", vae="", text_encoder="."),
+                 num_steps=4000, batch_size=16, lr=8e-4, warmup_steps=200),
+}
+
+
 def get_config(part: str = "unet"):
+    if part not in PARTS:
+        raise ValueError(f"configs/poseworld/stage0.py:{part}: the parts are {', '.join(PARTS)}")
     c = base_config(stage=0)
     c.init.components = model.COMPONENTS
     c.init.scheduler = model.SCHEDULER_CONFIG
@@ -27,20 +38,12 @@ def get_config(part: str = "unet"):
     c.optim.final_lr_fraction = 0.1
     c.checkpoint.every = 250
     c.log.every = 25
-    if part == "vae":
-        c.init.model = "random"
-        c.trainable.update(dict(unet="", vae=".", text_encoder=""))
-        c.num_steps = 2100
-        c.batch_size = 8
-        c.optim.lr = 1e-3
-        c.optim.warmup_steps = 50
-    else:
-        c.init.model = "runs/poseworld/s0a/bundle_calibrated"
-        c.trainable.update(dict(unet=".", vae="", text_encoder="."))
-        c.num_steps = 4000
-        c.batch_size = 16
-        c.optim.lr = 8e-4
-        c.optim.warmup_steps = 200
+    run = PARTS[part]
+    c.init.model = run["init"]
+    c.trainable.update(run["trainable"])
+    c.num_steps, c.batch_size = run["num_steps"], run["batch_size"]
+    c.optim.lr, c.optim.warmup_steps = run["lr"], run["warmup_steps"]
+    if part == "unet":
         c.optim.ema_decay = 0.999
         c.diffusion.prompt_dropout = 0.1
         c.diffusion.snr_gamma = 5.0
