@@ -5,20 +5,20 @@ import ml_collections
 
 def get_config() -> ml_collections.ConfigDict:
     c = ml_collections.ConfigDict()
-    c.model = "random-tiny"          # bundle folder | diffusers SD folder | random-tiny
+    c.model = "assets/poseworld"     # bundle folder | diffusers SD folder | random-tiny
     c.fyp_checkpoint = ""            # with an SD folder: FollowYourPose checkpoint (folder or file)
     c.pose_encoder = ""              # with an SD folder: pose_encoder.pth
-    c.pose = "assets/example_pose.mp4"
-    c.prompts = ["a figure dancing on a blue background"]
+    c.pose = "assets/poseworld_pose.gif"
+    c.prompts = ["a red figure waving on a beach background"]
     c.negative_prompt = ""
     c.source_video = ""              # start from this video's DDIM inversion (use_inv_latent)
     c.frames = 8
-    c.stride = 5                     # every 5th frame of the pose video, as the original
+    c.stride = 1                     # every frame of the pose video (the original: 5)
     c.start = 0
     c.height = 64
     c.width = 64
-    c.steps = 10
-    c.guidance = 12.5
+    c.steps = 20
+    c.guidance = 7.5
     c.scheduler = "ddim"
     c.eta = 0.0
     c.seed = 0

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Reproduce the PoseWorld model from scratch on a CPU (README "PoseWorld model"):
 # stage 0a VAE, stage 0b UNet + text encoder, stage 1 pose encoder, stage 2 temporal layers,
-# then the bundle in assets/poseworld (float16) and the evaluation table.
+# then the bundle in assets/poseworld (float16), the evaluation table, the model card
+# (assets/poseworld/MODEL_CARD.md) and the README's sample (docs/poseworld_sample.gif).
 # Every stage resumes from its last checkpoint when the script is run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,3 +20,6 @@ python scripts/export_bundle.py "$RUNS/s2/bundle" assets/poseworld --dtype float
     --poseworld_vocabulary
 python evaluate.py --model assets/poseworld --variants full,no_pose,frame_by_frame --steps 15 \
     --out "$RUNS/eval"
+python scripts/model_card.py "$RUNS" assets/poseworld
+python infer.py --model assets/poseworld --out "$RUNS/sample"
+cp "$RUNS/sample/grid.gif" docs/poseworld_sample.gif

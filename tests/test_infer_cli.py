@@ -68,3 +68,32 @@ def test_infer_unreadable_video(tmp_path):
     bad = tmp_path / "broken.mp4"
     bad.write_bytes(b"this is not a video" * 100)
     _assert_one_line_error(run_infer("--pose", str(bad)), "broken.mp4")
+
+
+def test_infer_default_is_the_shipped_poseworld_model(tmp_path):
+    """``python infer.py`` with no model arguments: the committed PoseWorld bundle and pose."""
+    from configs.infer_default import get_config
+    from fyp_jax.data.poseworld.vocabulary import COLORS
+    from fyp_jax.eval.metrics import color_mask
+    from fyp_jax.pose import read_video
+
+    defaults = get_config()
+    assert (REPO / defaults.model / "bundle.json").exists()
+    out = tmp_path / "out"
+    r = run_infer("--out", str(out))
+    assert r.returncode == 0, r.stderr[-2000:]
+    video = read_video(next(out.glob("00_*.mp4")))
+    assert video.shape[0] >= 8 and video.shape[1] >= 64 and video.shape[2] >= 64
+    assert str(out) in r.stdout
+    # A trained model, not noise: the caption's figure colour is there in every frame.
+    color = next(w for w in defaults.prompts[0].split() if w in COLORS)
+    share = color_mask(video, COLORS[color]).mean(axis=(1, 2))
+    assert np.all(share > 0.005), share
+
+
+def test_infer_warns_about_words_outside_the_vocabulary(tmp_path):
+    r = run_infer("--prompt", "an astronaut dancing on the moon", "--steps", "2",
+                  "--out", str(tmp_path / "out"))
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "outside this model's training vocabulary" in r.stderr
+    assert "astronaut" in r.stderr
