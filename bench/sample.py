@@ -14,6 +14,7 @@ Prints one line per case:
   stepped_s=<s> loop_ratio=<stepped / one-jit> peak_rss_gib=<GiB>``
 
     python bench/sample.py --cases small --repeats 3
+    python bench/sample.py --cases sd14 --repeats 1 --no-stepped   # fits 24 GiB
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def bundle_configs(case: str) -> tuple[dict, dict]:
         sd14_unet.SCHEDULER_CONFIG
 
 
-def worker(case: str, cache: str, repeats: int) -> dict:
+def worker(case: str, cache: str, repeats: int, stepped: bool) -> dict:
     """Runs in a child process; returns what it measured."""
     import numpy as np
 
@@ -70,21 +71,24 @@ def worker(case: str, cache: str, repeats: int) -> dict:
 
     out = {"first_call_s": run(False)}
     if repeats:
-        run(True)  # compile the stepped path too
-        fused, stepped = [], []
+        if stepped:
+            run(True)  # compile the stepped path too
+        out.update(fused=[], stepped=[])
         for _ in range(repeats):
-            fused.append(run(False))
-            stepped.append(run(True))
-        out.update(fused=fused, stepped=stepped)
+            out["fused"].append(run(False))
+            if stepped:
+                out["stepped"].append(run(True))
     out["peak_rss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     return out
 
 
-def child(case: str, cache: str, repeats: int) -> dict:
+def child(case: str, cache: str, repeats: int, stepped: bool) -> dict:
     r = subprocess.run([sys.executable, __file__, "--worker", case, "--cache", cache,
-                        "--repeats", str(repeats)], capture_output=True, text=True, cwd=REPO)
+                        "--repeats", str(repeats), "--stepped" if stepped else "--no-stepped"],
+                       capture_output=True, text=True, cwd=REPO)
     if r.returncode:
-        sys.exit(f"worker failed:\n{r.stderr[-3000:]}")
+        killed = " (SIGKILL: out of memory?)" if r.returncode == -9 else ""
+        sys.exit(f"worker failed with exit code {r.returncode}{killed}:\n{r.stderr[-3000:]}")
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
@@ -92,18 +96,21 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--cases", default="small")
     p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--stepped", action=argparse.BooleanOptionalAction, default=True,
+                   help="also time the stepped loop (sd14 on 24 GiB: --no-stepped; the process "
+                        "holding both programs was killed for memory)")
     p.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     p.add_argument("--cache", default=None, help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.worker:
-        print(json.dumps(worker(args.worker, args.cache, args.repeats)))
+        print(json.dumps(worker(args.worker, args.cache, args.repeats, args.stepped)))
         return
     for case in args.cases.split(","):
         with tempfile.TemporaryDirectory() as cache:
-            first = child(case, cache, args.repeats)
-            second = child(case, cache, 0)
+            first = child(case, cache, args.repeats, args.stepped)
+            second = child(case, cache, 0, False)
         steady = statistics.median(first["fused"])
-        stepped = statistics.median(first["stepped"])
+        stepped = statistics.median(first["stepped"]) if first["stepped"] else float("nan")
         print(f"{case}: first call {first['first_call_s']:.1f} s, one-jit runs "
               f"{[round(t, 2) for t in first['fused']]}, stepped runs "
               f"{[round(t, 2) for t in first['stepped']]}, new process with cache: first call "
