@@ -12,7 +12,6 @@
 from configs.poseworld import model
 from configs.train_base import base_config
 
-
 PARTS = {
     "vae": dict(init="random", trainable=dict(unet="", vae=".", text_encoder=""),
                 num_steps=2100, batch_size=8, lr=1e-3, warmup_steps=50),
