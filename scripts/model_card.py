@@ -49,12 +49,12 @@ def read_scalars(logdir: Path) -> dict[str, list[tuple[int, float, float]]]:
     return {tag: sorted(rows) for tag, rows in out.items()}
 
 
-def stage_row(runs: Path, folder: str, title: str, module: str, part: str | None) -> str:
+def stage_row(scalars: dict[str, list[tuple[int, float, float]]], title: str, module: str,
+              part: str | None) -> str:
     import importlib
 
     config = importlib.import_module(f"configs.poseworld.{module}")
     c = config.get_config(part) if part else config.get_config()
-    scalars = read_scalars(runs / folder / "tensorboard")
     loss = scalars.get("train/loss", [])
     if not loss:
         return f"| {title} | {c.num_steps} | {c.batch_size} | {c.optim.lr:g} | no log | | |"
@@ -77,16 +77,17 @@ def main() -> None:
     p.add_argument("out", type=Path)
     args = p.parse_args()
     meta = json.loads((args.out / "bundle.json").read_text())
-    sizes = {f.name: f.stat().st_size for f in args.out.glob("*.safetensors")}
     report_path = args.runs / "eval" / "report.json"
     reports = sorted(json.loads(report_path.read_text()),
                      key=lambda r: list(VARIANT_TITLES).index(r["variant"]))
-    first = read_scalars(args.runs / STAGES[0][0] / "tensorboard")["train/loss"][0][2]
+    logs = {folder: read_scalars(args.runs / folder / "tensorboard") for folder, *_ in STAGES}
+    first = logs[STAGES[0][0]]["train/loss"][0][2]
     total_minutes = (report_path.stat().st_mtime - first) / 60
     from safetensors.numpy import load_file
 
-    params = {f.stem: sum(a.size for a in load_file(f).values())
-              for f in sorted(args.out.glob("*.safetensors"))}
+    files = sorted(args.out.glob("*.safetensors"))
+    params = {f.stem: sum(a.size for a in load_file(f).values()) for f in files}
+    sizes = {f.stem: f.stat().st_size for f in files}
     lines = [
         "# PoseWorld FollowYourPose (fyp_jax)",
         "",
@@ -104,7 +105,7 @@ def main() -> None:
         "## Model",
         "| component | parameters | file (float16) |",
         "|---|---|---|",
-        *(f"| {name} | {params[name]:,} | {sizes[name + '.safetensors'] / 2**20:.2f} MiB |"
+        *(f"| {name} | {params[name]:,} | {sizes[name] / 2**20:.2f} MiB |"
           for name in params),
         "",
         "Configs: `configs/poseworld/model.py` (and `bundle.json` here). The VAE downsamples 4x "
@@ -115,7 +116,7 @@ def main() -> None:
         "## Training",
         "| stage | steps | batch | lr | loss (first -> last logged) | minutes |",
         "|---|---|---|---|---|---|",
-        *(stage_row(args.runs, *s) for s in STAGES),
+        *(stage_row(logs[folder], *rest) for folder, *rest in STAGES),
         "",
         "AdamW, cosine or constant schedule with warm-up, gradient clipping at 1.0; stage 0b "
         "keeps an EMA (0.999, warmed up) and drops 10 % of the captions for classifier-free "

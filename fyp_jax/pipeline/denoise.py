@@ -49,8 +49,8 @@ def _emit_progress(i: np.ndarray) -> None:
         _progress_sinks[-1](int(i))
 
 
-@tuned_jit(static_argnames=("unet", "scheduler", "num_steps", "guidance_scale",
-                                             "eta", "with_progress"))
+@tuned_jit(static_argnames=("unet", "scheduler", "num_steps", "guidance_scale", "eta",
+                            "with_progress"))
 def _denoise_jit(unet, params, latents, text_uncond, text_cond, pose_features, key, *,
                  scheduler, num_steps, guidance_scale, eta, with_progress):
     ts = jnp.asarray(scheduler.timesteps(num_steps))
@@ -68,8 +68,7 @@ def _denoise_jit(unet, params, latents, text_uncond, text_cond, pose_features, k
     return out
 
 
-@tuned_jit(static_argnames=("unet", "scheduler", "num_steps", "guidance_scale",
-                                             "eta"))
+@tuned_jit(static_argnames=("unet", "scheduler", "num_steps", "guidance_scale", "eta"))
 def _one_step_jit(unet, params, i, latents, carry, text_uncond, text_cond, pose_features, key,
                   *, scheduler, num_steps, guidance_scale, eta):
     ts = jnp.asarray(scheduler.timesteps(num_steps))
