@@ -29,8 +29,8 @@ FLAGS = flags.FLAGS
 
 
 def run() -> None:
+    from fyp_jax.bundle import load_bundle
     from fyp_jax.eval.poseworld import evaluate_poseworld
-    from fyp_jax.pipeline.bundle import load_bundle
     from fyp_jax.pipeline.generate import SamplingOptions
     from fyp_jax.pipeline.outputs import write_outputs
 

@@ -19,8 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 def main() -> None:
     import jax
 
+    from fyp_jax.bundle import load_bundle, save_bundle
     from fyp_jax.data.poseworld.source import PoseWorldSource
-    from fyp_jax.pipeline.bundle import load_bundle, save_bundle
 
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("bundle")

@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def main() -> None:
-    from fyp_jax.pipeline.bundle import load_bundle, save_bundle
+    from fyp_jax.bundle import load_bundle, save_bundle
 
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("bundle")

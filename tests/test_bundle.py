@@ -27,7 +27,7 @@ def sd_folder(tmp_path_factory):
     from transformers import CLIPTextConfig, CLIPTextModel
 
     from configs.models import tiny, tiny_text_vae, tiny_unet
-    from fyp_jax.pipeline.tokenizer import build_clip_tokenizer
+    from fyp_jax.tokenizer import build_clip_tokenizer
 
     root = tmp_path_factory.mktemp("sd")
     torch.manual_seed(0)
@@ -54,7 +54,7 @@ def test_convert_cli_and_torch_free_load(sd_folder, tmp_path):
     check = textwrap.dedent(f"""
         import sys
         import numpy as np
-        from fyp_jax.pipeline.bundle import load_bundle
+        from fyp_jax.bundle import load_bundle
         b = load_bundle({str(out)!r})
         g = np.load({str(FIXTURE / 'golden.npz')!r})
         feats = b.modules["pose_encoder"].apply({{"params": b.params["pose_encoder"]}},
@@ -82,7 +82,7 @@ def test_wrong_folder_layout_is_one_clear_error(tmp_path):
 
 
 def test_load_bundle_rejects_other_folders(tmp_path):
-    from fyp_jax.pipeline.bundle import load_bundle
+    from fyp_jax.bundle import load_bundle
 
     with pytest.raises(ConversionError, match="not a fyp_jax model bundle"):
         load_bundle(tmp_path)
@@ -90,7 +90,7 @@ def test_load_bundle_rejects_other_folders(tmp_path):
 
 def test_vocabulary_round_trip_and_unknown_words(tmp_path):
     from configs.models.tiny import bundle_configs
-    from fyp_jax.pipeline.bundle import load_bundle, save_bundle
+    from fyp_jax.bundle import load_bundle, save_bundle
     from fyp_jax.pipeline.random_bundle import random_bundle
 
     bundle = random_bundle(*bundle_configs())

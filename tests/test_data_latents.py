@@ -7,11 +7,11 @@ import jax
 import numpy as np
 import pytest
 
+from fyp_jax.bundle import ModelBundle
 from fyp_jax.data import POSEWORLD_WORDS, PoseWorldSource, make_loader, open_split
 from fyp_jax.data.builders import build_latent_cache
-from fyp_jax.pipeline.bundle import ModelBundle
 from fyp_jax.pipeline.random_bundle import random_bundle
-from fyp_jax.pipeline.tokenizer import tokenize
+from fyp_jax.tokenizer import tokenize
 
 CONFIGS = runpy.run_path(str(Path(__file__).parents[1] / "configs/models/tiny_text_vae.py"))
 

@@ -63,7 +63,7 @@ def test_held_out_triples_are_compositions_of_trained_parts():
 
 
 def test_every_caption_word_is_one_token():
-    from fyp_jax.pipeline.tokenizer import build_clip_tokenizer
+    from fyp_jax.tokenizer import build_clip_tokenizer
 
     tokenizer = build_clip_tokenizer(POSEWORLD_WORDS)
     text = caption("orange", "night", "arms_up")

@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def tiny_bundle_dir(tmp_path_factory):
     from configs.models.tiny import bundle_configs
-    from fyp_jax.pipeline.bundle import save_bundle
+    from fyp_jax.bundle import save_bundle
     from fyp_jax.pipeline.random_bundle import random_bundle
 
     return save_bundle(tmp_path_factory.mktemp("bundle"), random_bundle(*bundle_configs()))

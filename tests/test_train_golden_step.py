@@ -15,11 +15,11 @@ from conftest import FIXTURE, to_channels_last
 
 from fyp_jax.convert.param_tree import to_torch_layout, torch_name_to_path
 from fyp_jax.schedulers import DDPMSchedule
+from fyp_jax.sharding import make_mesh
 from fyp_jax.train import stage2
 from fyp_jax.train.diffusion_loss import denoising_loss
 from fyp_jax.train.optimizer import make_optimizer
 from fyp_jax.train.partition import split_params
-from fyp_jax.train.sharding import make_mesh
 from fyp_jax.train.state import abstract_state, create_state, host_parts, state_shardings
 from fyp_jax.train.step import gradients, jit_step, make_train_step
 

@@ -86,8 +86,8 @@ def test_nan_stops_with_message_and_loadable_checkpoint(start_dir, tmp_path):
 
 def _target(cfg, task):
     """A freshly initialised state laid out as the run's (what a resume restores into)."""
+    from fyp_jax.sharding import make_mesh
     from fyp_jax.train.optimizer import make_optimizer
-    from fyp_jax.train.sharding import make_mesh
     from fyp_jax.train.state import abstract_state, create_state, host_parts, state_shardings
 
     optimizer = make_optimizer(cfg.optim, cfg.num_steps)

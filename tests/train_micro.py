@@ -44,7 +44,7 @@ def start_bundle(folder) -> str:
 
     folder = Path(folder)
     if not (folder / "bundle.json").is_file():
-        from fyp_jax.pipeline.bundle import save_bundle
+        from fyp_jax.bundle import save_bundle
         from fyp_jax.train.start import load_start
 
         save_bundle(folder, load_start(micro_config(2).init, seed=0))

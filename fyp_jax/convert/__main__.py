@@ -9,9 +9,9 @@ from collections.abc import Sequence
 
 from tqdm import tqdm
 
+from fyp_jax.bundle import write_bundle_meta, write_component
 from fyp_jax.cli_errors import exit_on_user_error
 from fyp_jax.convert.diffusers_folder import check_sd_folder, iter_components, scheduler_config
-from fyp_jax.pipeline.bundle import write_bundle_meta, write_component
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -118,8 +118,8 @@ def _build(args: argparse.Namespace) -> Path:
             seed=args.seed,
             **common,
         )
+    from fyp_jax.bundle import load_bundle
     from fyp_jax.data.built import open_split
-    from fyp_jax.pipeline.bundle import load_bundle
 
     return builders.build_latent_cache(
         source=open_split(args.source, args.split),

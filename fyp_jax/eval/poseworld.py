@@ -14,12 +14,12 @@ from collections.abc import Callable
 
 import numpy as np
 
+from fyp_jax.bundle import ModelBundle
 from fyp_jax.data.poseworld.draw import draw_background
 from fyp_jax.data.poseworld.source import PoseWorldSource
 from fyp_jax.data.poseworld.vocabulary import BACKGROUNDS, COLORS
 from fyp_jax.errors import ConfigError
 from fyp_jax.eval.metrics import color_mask, frame_consistency, pose_iou, text_alignment
-from fyp_jax.pipeline.bundle import ModelBundle
 from fyp_jax.pipeline.generate import SamplingOptions, generate
 from fyp_jax.pose import render_pose
 

@@ -14,13 +14,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from fyp_jax.bundle import ModelBundle
 from fyp_jax.errors import ConfigError
 from fyp_jax.models.vae import decode_video, encode_video
-from fyp_jax.pipeline.bundle import ModelBundle
 from fyp_jax.pipeline.denoise import denoise
 from fyp_jax.pipeline.inversion import ddim_invert
-from fyp_jax.pipeline.tokenizer import tokenize
 from fyp_jax.schedulers import make_scheduler
+from fyp_jax.tokenizer import tokenize
 
 
 @dataclasses.dataclass(frozen=True)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from fyp_jax.bundle import BUILDERS, ModelBundle, check_pose_scale, is_bundle, load_bundle
 from fyp_jax.errors import ConfigError
-from fyp_jax.pipeline.bundle import BUILDERS, ModelBundle, check_pose_scale, is_bundle, load_bundle
 
 RANDOM_TINY = "random-tiny"
 
@@ -28,7 +28,7 @@ def load_model(model: str, *, fyp_checkpoint: str | None = None, pose_encoder: s
         raise ConfigError(f"model not found: {path} (a bundle folder, a diffusers Stable "
                           f"Diffusion folder, or '{RANDOM_TINY}')")
     from fyp_jax.convert.diffusers_folder import iter_components, scheduler_config
-    from fyp_jax.pipeline.tokenizer import load_tokenizer
+    from fyp_jax.tokenizer import load_tokenizer
 
     configs, params = {}, {}
     for name, config, p in iter_components(path, fyp_checkpoint, pose_encoder):

@@ -16,7 +16,7 @@ import numpy as np
 
 from fyp_jax.models.clip_text import CLIPTextEncoder
 from fyp_jax.models.vae import AutoencoderKL, encode_video
-from fyp_jax.pipeline.tokenizer import tokenize
+from fyp_jax.tokenizer import tokenize
 
 
 def signed_pixels(x: jax.Array) -> jax.Array:

@@ -9,12 +9,12 @@ import jax
 import numpy as np
 
 from fyp_jax.errors import ConfigError, TrainingError
+from fyp_jax.sharding import global_batch, make_mesh
 from fyp_jax.train import distributed
 from fyp_jax.train.checkpoint import Checkpointer
 from fyp_jax.train.data import DataSource
 from fyp_jax.train.optimizer import make_optimizer
 from fyp_jax.train.reporting import Reporter
-from fyp_jax.train.sharding import global_batch, make_mesh
 from fyp_jax.train.state import (
     TrainState,
     abstract_state,

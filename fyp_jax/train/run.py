@@ -10,8 +10,8 @@ from typing import Any
 
 import jax
 
+from fyp_jax.bundle import save_bundle
 from fyp_jax.errors import ConfigError
-from fyp_jax.pipeline.bundle import save_bundle
 from fyp_jax.train import distributed, stage0, stage1, stage2
 from fyp_jax.train.data import make_source
 from fyp_jax.train.loop import train, trained_params

@@ -16,9 +16,9 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
+from fyp_jax.bundle import ModelBundle
 from fyp_jax.models.flops import unet_flops
 from fyp_jax.models.vae import AutoencoderKL
-from fyp_jax.pipeline.bundle import ModelBundle
 from fyp_jax.schedulers import DDPMSchedule
 from fyp_jax.train.conditioning import TextConditioner, signed_pixels
 from fyp_jax.train.diffusion_loss import denoising_loss, draw_noise

@@ -14,9 +14,9 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
+from fyp_jax.bundle import BUILDERS, ModelBundle, check_pose_scale
 from fyp_jax.errors import ConfigError
 from fyp_jax.models.flops import unet_flops
-from fyp_jax.pipeline.bundle import BUILDERS, ModelBundle, check_pose_scale
 from fyp_jax.schedulers import DDPMSchedule
 from fyp_jax.train.conditioning import TextConditioner, unit_pixels, video_latents
 from fyp_jax.train.diffusion_loss import denoising_loss, draw_noise

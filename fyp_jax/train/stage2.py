@@ -12,8 +12,8 @@ from typing import Any
 
 import jax
 
+from fyp_jax.bundle import ModelBundle
 from fyp_jax.models.flops import unet_flops
-from fyp_jax.pipeline.bundle import ModelBundle
 from fyp_jax.schedulers import DDPMSchedule
 from fyp_jax.train.conditioning import TextConditioner, drop_cached, video_latents
 from fyp_jax.train.diffusion_loss import denoising_loss, draw_noise

@@ -17,8 +17,8 @@ import numpy as np
 import optax
 from jax.sharding import Mesh
 
+from fyp_jax import sharding
 from fyp_jax.errors import ConfigError
-from fyp_jax.train import sharding
 from fyp_jax.train.partition import split_params
 
 FROZEN_DTYPES = ("float32", "bfloat16", "float16")

@@ -13,9 +13,9 @@ import jax.numpy as jnp
 import optax
 
 from fyp_jax.compile_options import cpu_compiler_options
+from fyp_jax.sharding import batch_sharding, replicated
 from fyp_jax.train.optimizer import current_learning_rate
 from fyp_jax.train.partition import merge_params
-from fyp_jax.train.sharding import batch_sharding, replicated
 from fyp_jax.train.state import TrainState
 
 # loss_fn(params {component: tree}, batch, key) -> (scalar float32 loss, {name: scalar})

@@ -19,10 +19,10 @@ import jax.numpy as jnp
 import numpy as np
 from flax import traverse_util
 
+from fyp_jax.bundle import ModelBundle
 from fyp_jax.convert.unet import abstract_unet_params
 from fyp_jax.errors import ConfigError, ConversionError
 from fyp_jax.models.unet3d import UNet3DConditionModel
-from fyp_jax.pipeline.bundle import ModelBundle
 from fyp_jax.train.conditioning import TextConditioner
 from fyp_jax.train.step import LossFn
 

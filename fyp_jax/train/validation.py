@@ -8,7 +8,7 @@ from typing import Any
 
 import jax.numpy as jnp
 
-from fyp_jax.pipeline.bundle import ModelBundle
+from fyp_jax.bundle import ModelBundle
 from fyp_jax.pipeline.generate import SamplingOptions, generate
 from fyp_jax.pose.video import load_pose_frames
 from fyp_jax.pose.video_writer import write_video

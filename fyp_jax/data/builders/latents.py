@@ -20,13 +20,13 @@ import numpy as np
 import tensorflow_datasets as tfds
 from tqdm.auto import tqdm
 
+from fyp_jax.bundle import ModelBundle
 from fyp_jax.data.builders.common import FypBuilder, float_tensor, prepare
 from fyp_jax.data.loader import make_loader
 from fyp_jax.data.transforms import ClipTransform
 from fyp_jax.errors import DataError
 from fyp_jax.models.vae import AutoencoderKL, encode_video
-from fyp_jax.pipeline.bundle import ModelBundle
-from fyp_jax.pipeline.tokenizer import tokenize
+from fyp_jax.tokenizer import tokenize
 
 
 class VideoLatents(FypBuilder, skip_registration=True):

@@ -29,7 +29,7 @@ from fyp_jax.models.clip_text import CLIPTextEncoder
 from fyp_jax.models.pose_encoder import PoseEncoder
 from fyp_jax.models.unet3d import UNet3DConditionModel
 from fyp_jax.models.vae import AutoencoderKL
-from fyp_jax.pipeline.tokenizer import load_tokenizer
+from fyp_jax.tokenizer import load_tokenizer
 
 FORMAT, VERSION = "fyp_jax.bundle", 1
 REQUIRED = ("unet", "text_encoder", "vae")
