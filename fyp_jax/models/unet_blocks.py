@@ -73,8 +73,9 @@ class BlockSettings(nn.Module):
 class DownBlock(BlockSettings):
     """Resnets (+ transformers) then an optional downsampler.
 
-    ``pose_feature`` (sample mode) is added after the SECOND layer, before that layer's output
-    is kept as a skip connection and before downsampling, as the original does.
+    ``pose_feature`` (sample mode) is added after the LAST layer, before that layer's output is
+    kept as a skip connection and before downsampling: the original adds it after the second of
+    SD's two layers, and with another ``num_layers`` it must still be used.
     """
 
     add_downsample: bool = True
@@ -86,7 +87,7 @@ class DownBlock(BlockSettings):
             x = self.resnet(f"resnets_{i}")(x, temb)
             if self.cross_attention:
                 x = self.transformer(f"attentions_{i}")(x, context)
-            if i == 1 and pose_feature is not None:
+            if i == self.num_layers - 1 and pose_feature is not None:
                 x = x + pose_feature.astype(x.dtype)
             skips.append(x)
         if self.add_downsample:
