@@ -67,15 +67,24 @@ def test_folder_of_frames_in_natural_order(tmp_path):
     np.testing.assert_array_equal(back, frames[[2, 10]])
 
 
+def numbered_skeleton_clip(num_frames: int) -> np.ndarray:
+    """numbered_clip as a skeleton video would show it: black, with small pure red patches of
+    value 10 * t (top-left corner, and where the centre of a 16x16 cover-crop reads)."""
+    frames = np.zeros((num_frames, 32, 48, 3), np.uint8)
+    for t in range(num_frames):
+        frames[t, :4, :4, 0] = frames[t, 14:20, 22:28, 0] = 10 * t
+    return frames
+
+
 def test_load_pose_frames_samples_resizes_and_scales(tmp_path):
-    path = write_video(tmp_path / "clip.mp4", numbered_clip(20), fps=10)
+    path = write_video(tmp_path / "clip.mp4", numbered_skeleton_clip(20), fps=10)
     frames = load_pose_frames(path, num_frames=4, stride=5, start=1, size=(16, 16))
     assert frames.shape == (4, 16, 16, 3) and frames.dtype == np.float32
     np.testing.assert_allclose(frames[:, 8, 8, 0], np.array([10, 60, 110, 160]) / 255, atol=0.02)
 
 
 def test_short_video_lowers_the_stride_with_a_warning(tmp_path, caplog):
-    path = write_video(tmp_path / "clip.gif", numbered_clip(10), fps=10)
+    path = write_video(tmp_path / "clip.gif", numbered_skeleton_clip(10), fps=10)
     with caplog.at_level(logging.WARNING):
         frames = load_pose_frames(path, num_frames=4, stride=5, size=None)
     assert "using stride 3" in caplog.text
@@ -83,7 +92,7 @@ def test_short_video_lowers_the_stride_with_a_warning(tmp_path, caplog):
 
 
 def test_too_short_even_at_stride_1_names_both_counts(tmp_path):
-    path = write_video(tmp_path / "clip.gif", numbered_clip(10), fps=10)
+    path = write_video(tmp_path / "clip.gif", numbered_skeleton_clip(10), fps=10)
     with pytest.raises(PoseInputError, match="need 12 frames, it has 10"):
         load_pose_frames(path, num_frames=8, start=4)
 

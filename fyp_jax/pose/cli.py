@@ -14,6 +14,7 @@ from fyp_jax.pose.contact_sheet import contact_sheet, evenly_spaced, overlay
 from fyp_jax.pose.extract import create_detector, detector_names, extract_keypoints
 from fyp_jax.pose.frame_source import open_frames
 from fyp_jax.pose.keypoints import PoseSequence, load_keypoints, save_keypoints
+from fyp_jax.pose.raw_video import require_person
 from fyp_jax.pose.render import DEFAULT_MIN_CONFIDENCE, render_frames
 from fyp_jax.pose.smoothing import smooth_keypoints
 from fyp_jax.pose.transforms import fit_to_frame, mirror, resize_canvas, trim
@@ -132,8 +133,7 @@ def _extract(args: argparse.Namespace) -> None:
     seq = extract_keypoints(
         args.video, detector, args.start, args.end, progress=not args.no_progress
     )
-    found = int((seq.keypoints[..., 2].max(axis=(1, 2)) >= args.min_confidence).sum())
-    log.info("person found in %d of %d frames", found, seq.num_frames)
+    require_person(seq, args.video)
     _finish(seq, args)
 
 

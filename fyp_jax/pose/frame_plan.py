@@ -45,3 +45,15 @@ def plan_frames(available: int, num_frames: int, stride: int = 5, start: int = 0
     return FramePlan(
         tuple(range(start, frames_needed(num_frames, fitting, start), fitting)), fitting, note
     )
+
+
+def stride_for_rate(source_fps: float | None, target_fps: float) -> tuple[int, str]:
+    """The stride that samples a `source_fps` video at about `target_fps` (so the motion plays at
+    its real speed in a `target_fps` video), with a one-line note saying so; 1 when the source's
+    frame rate is unknown."""
+    if not source_fps or source_fps <= 0:
+        return 1, "pose stride 1 (the pose source has no frame rate); set --stride to change it"
+    stride = max(1, round(source_fps / target_fps))
+    return stride, (f"pose stride {stride}: the pose video's {source_fps:g} fps sampled at about "
+                    f"{source_fps / stride:.3g} fps for a {target_fps:g} fps video; set --stride "
+                    "to change it")

@@ -7,7 +7,7 @@ names the path.
 """
 
 import dataclasses
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import imageio.v3 as iio
@@ -17,6 +17,7 @@ from PIL import Image
 
 from fyp_jax.errors import PoseInputError
 from fyp_jax.pose.files import existing_path, files_with_suffix
+from fyp_jax.pose.resize import resize_center_crop
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"})
 _PILLOW_ANIMATIONS = frozenset({".gif"})
@@ -54,6 +55,29 @@ def open_frames(path: str | Path) -> FrameSource:
     if source.num_frames < 1:
         raise PoseInputError(f"video {path} has no frame")
     return source
+
+def iter_frames(
+    source: FrameSource, indices: Sequence[int], size: tuple[int, int] | None = None
+) -> Iterator[np.ndarray]:
+    """Decode the frames at increasing `indices` of `source` (uint8 RGB, resized and centre-cropped
+    to `size` = (height, width) when given), stopping after the last one."""
+    wanted = list(indices)
+    if wanted != sorted(set(wanted)):
+        raise ValueError("indices must be strictly increasing")
+    if not wanted:
+        return
+    position = 0
+    for index, frame in enumerate(source.frames()):
+        if index == wanted[position]:
+            yield frame if size is None else resize_center_crop(frame, size)
+            position += 1
+            if position == len(wanted):
+                return
+    raise PoseInputError(
+        f"{source.path} ended after {index + 1} frames, before frame {wanted[position]}; the file"
+        " may be truncated"
+    )
+
 
 
 def as_rgb(frame: np.ndarray) -> np.ndarray:

@@ -3,17 +3,18 @@ the sampling pipeline uses (`load_pose_frames`, from a skeleton video or a keypo
 writing mp4 / GIF."""
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from fyp_jax.errors import PoseInputError
-from fyp_jax.pose.frame_plan import FramePlan, plan_frames
-from fyp_jax.pose.frame_source import IMAGE_SUFFIXES, FrameSource, open_frames
+from fyp_jax.pose.classify import classify
+from fyp_jax.pose.frame_plan import FramePlan, plan_frames, stride_for_rate
+from fyp_jax.pose.frame_source import IMAGE_SUFFIXES, iter_frames, open_frames
 from fyp_jax.pose.keypoints import PoseSequence, load_keypoints
+from fyp_jax.pose.raw_video import extract_command, extracted_keypoints
 from fyp_jax.pose.render import render_sequence
-from fyp_jax.pose.resize import resize_center_crop
 from fyp_jax.pose.transforms import resize_canvas
 from fyp_jax.pose.video_writer import write_video
 
@@ -31,29 +32,6 @@ KEYPOINT_SUFFIXES = frozenset({".json", ".npy", ".npz"})
 log = logging.getLogger(__name__)
 
 
-def iter_frames(
-    source: FrameSource, indices: Sequence[int], size: tuple[int, int] | None = None
-) -> Iterator[np.ndarray]:
-    """Decode the frames at increasing `indices` of `source` (uint8 RGB, resized and centre-cropped
-    to `size` = (height, width) when given), stopping after the last one."""
-    wanted = list(indices)
-    if wanted != sorted(set(wanted)):
-        raise ValueError("indices must be strictly increasing")
-    if not wanted:
-        return
-    position = 0
-    for index, frame in enumerate(source.frames()):
-        if index == wanted[position]:
-            yield frame if size is None else resize_center_crop(frame, size)
-            position += 1
-            if position == len(wanted):
-                return
-    raise PoseInputError(
-        f"{source.path} ended after {index + 1} frames, before frame {wanted[position]}; the file"
-        " may be truncated"
-    )
-
-
 def read_video(
     path: str | Path, indices: Sequence[int] | None = None, size: tuple[int, int] | None = None
 ) -> np.ndarray:
@@ -67,23 +45,44 @@ def read_video(
 def load_pose_frames(
     path: str | Path,
     num_frames: int,
-    stride: int = 5,
+    stride: int | None = 5,
     start: int = 0,
     size: tuple[int, int] | None = (512, 512),
+    *,
+    fps: float = 8.0,
+    extract: bool = True,
+    progress: bool = True,
 ) -> np.ndarray:
     """Skeleton frames for the sampler: `num_frames` frames every `stride` from frame `start`,
     resized to cover `size` (height, width; None keeps the source size) and centre-cropped, as
     float32 [num_frames, H, W, 3] in [0, 1].
 
-    `path` is a skeleton video, GIF or image folder, or a keypoint file (.json / .npy / .npz, or
-    a folder of OpenPose JSON), whose poses are then drawn at `size` in the FollowYourPose style.
+    `path` is a skeleton video, GIF or image folder, a keypoint file (.json / .npy / .npz, or
+    a folder of OpenPose JSON), or a video of a person (told apart by `classify`). Keypoints,
+    extracted ones included, are drawn at `size` in the FollowYourPose style. A video of a
+    person has its skeleton extracted once and cached (`raw_video`); with `extract` False that
+    is a PoseInputError naming the command to run. `stride` None: chosen from the source's frame
+    rate to play the motion at its speed in an `fps` video (logged in one line).
     A source shorter than the request is not an error while stride 1 fits: the stride is lowered
     to the largest that fits and a warning is logged. Otherwise, and for a missing or unreadable
     file, PoseInputError.
     """
+    if not str(path).strip():
+        raise PoseInputError("the pose path is empty; pass a skeleton video, a keypoint file or "
+                             "a video of a person")
     if is_keypoint_file(path):
-        return _drawn_pose_frames(load_keypoints(path), num_frames, stride, start, size)
+        return _drawn_pose_frames(load_keypoints(path), num_frames, stride, start, size, fps)
     source = open_frames(path)
+    verdict = classify(source)
+    if not verdict.is_skeleton:
+        if not extract:
+            raise PoseInputError(
+                f"{source.path} looks like a video of a person, not a skeleton video "
+                f"({verdict.describe()}); extract its skeleton with: "
+                f"{extract_command(source.path)} (or drop --no-extract to have it done and cached)")
+        seq = extracted_keypoints(source.path, progress=progress)
+        return _drawn_pose_frames(seq, num_frames, stride, start, size, fps)
+    stride = _chosen_stride(stride, source.fps, fps)
     plan = _logged_plan(source.path, source.num_frames, num_frames, stride, start)
     frames = np.stack(list(iter_frames(source, plan.indices, size)))
     return frames.astype(np.float32) / 255.0
@@ -100,13 +99,27 @@ def is_keypoint_file(path: str | Path) -> bool:
 
 
 def _drawn_pose_frames(
-    seq: PoseSequence, num_frames: int, stride: int, start: int, size: tuple[int, int] | None
+    seq: PoseSequence,
+    num_frames: int,
+    stride: int | None,
+    start: int,
+    size: tuple[int, int] | None,
+    fps: float,
 ) -> np.ndarray:
+    stride = _chosen_stride(stride, seq.fps, fps)
     plan = _logged_plan("keypoints", seq.num_frames, num_frames, stride, start)
     seq = seq.replace(keypoints=seq.keypoints[list(plan.indices)])
     if size is not None:
         seq = resize_canvas(seq, size)
     return render_sequence(seq).astype(np.float32) / 255.0
+
+
+def _chosen_stride(stride: int | None, source_fps: float | None, fps: float) -> int:
+    if stride is not None:
+        return stride
+    stride, note = stride_for_rate(source_fps, fps)
+    log.warning("%s", note)
+    return stride
 
 
 def _logged_plan(

@@ -6,10 +6,9 @@ from tqdm.auto import tqdm
 
 from fyp_jax.errors import PoseInputError
 from fyp_jax.pose.extract.detector import PoseDetector
-from fyp_jax.pose.frame_source import open_frames
+from fyp_jax.pose.frame_source import iter_frames, open_frames
 from fyp_jax.pose.keypoints import PoseSequence
 from fyp_jax.pose.keypoints.sequence import stack_people
-from fyp_jax.pose.video import iter_frames
 
 
 def extract_keypoints(
