@@ -1,6 +1,6 @@
 """Stage 2 at the paper's settings: SD 1.4 inflated, 8 frames at 512x512, AdamW lr 3e-5
 (betas 0.9/0.999, weight decay 1e-2, eps 1e-8), clip 1.0, constant lr, batch 1 per GPU on 8
-GPUs, the original's trainable modules (norm_temp too unless train_norm_temp=False).
+GPUs, the original's trainable modules (norm_temp frozen, as in the original).
 
     python train_stage2.py --config=configs/train_stage2_sd14.py \
         --config.init.model=runs/stage1/bundle --config.workdir=runs/stage2 \

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from conftest import FIXTURE, to_channels_last
 
+from configs import train_stage2_sd14
 from fyp_jax.convert.param_tree import to_torch_layout, torch_name_to_path
 from fyp_jax.schedulers import DDPMSchedule
 from fyp_jax.sharding import make_mesh
@@ -67,7 +68,7 @@ def setup(fyp_tiny, tg):
         return denoising_loss(unet, params["unet"], schedule, b["x0"], b["noise"], b["t"],
                               b["text"]), {}
 
-    patterns = stage2.trainable_patterns(stage2.ORIGINAL_TRAINABLE, train_norm_temp=False)
+    patterns = {"unet": stage2.ORIGINAL_TRAINABLE}
     trainable, frozen = host_parts({"unet": unet_params}, patterns, "float32")
     mesh = make_mesh(1, 1)
     opt = make_optimizer(optim_config(3e-5, 0.9, 0.999, 1e-2, 1e-8, 1.0), total_steps=2)
@@ -89,8 +90,9 @@ def setup(fyp_tiny, tg):
                 loss_fn=loss_fn, shardings=shardings)
 
 
-def test_trainable_set_is_the_originals_144(fyp_tiny, names):
-    patterns = stage2.trainable_patterns(stage2.ORIGINAL_TRAINABLE, train_norm_temp=False)
+def test_paper_config_trains_the_originals_144(fyp_tiny, names):
+    """configs/train_stage2_sd14.py's trainable regexes split the original's 144 tensors off."""
+    patterns = {k: v for k, v in train_stage2_sd14.get_config().trainable.items() if v}
     trainable, _ = split_params({"unet": fyp_tiny[1]}, patterns)
     from flax import traverse_util
 

@@ -6,13 +6,13 @@
 
 from configs.poseworld import model
 from configs.train_base import base_config
-from fyp_jax.train.stage2 import ORIGINAL_TRAINABLE
+from fyp_jax.train.stage2 import WITH_NORM_TEMP
 
 
 def get_config():
     c = base_config(stage=2)
     c.init.model = "runs/poseworld/s1/bundle"
-    c.trainable.unet = ORIGINAL_TRAINABLE
+    c.trainable.unet = WITH_NORM_TEMP
     c.num_steps = 400
     c.batch_size = 4
     c.optim.lr = 1e-4

@@ -20,14 +20,10 @@ from fyp_jax.train.diffusion_loss import denoising_loss, draw_noise
 from fyp_jax.train.task import Task, training_unet
 
 # The original's trainable_modules (configs/pose_train.yaml): every parameter of a module whose
-# dotted name ENDS WITH one of these; norm_temp is not among them.
+# dotted name ENDS WITH one of these; norm_temp is not among them. A config's
+# ``trainable.unet`` is the whole regex: one of these or its own.
 ORIGINAL_TRAINABLE = r"(^|/)(attn1/to_q|attn2/to_q|attn_temp|conv_temporal)(/|$)"
-NORM_TEMP = r"(^|/)norm_temp(/|$)"
-
-
-def trainable_patterns(unet_pattern: str, *, train_norm_temp: bool) -> dict[str, str]:
-    """``{"unet": regex}``, with norm_temp added when ``train_norm_temp``."""
-    return {"unet": f"(?:{unet_pattern})|{NORM_TEMP}" if train_norm_temp else unet_pattern}
+WITH_NORM_TEMP = r"(^|/)(attn1/to_q|attn2/to_q|attn_temp|norm_temp|conv_temporal)(/|$)"
 
 
 def build(cfg: Any, start: ModelBundle) -> Task:
@@ -52,8 +48,6 @@ def build(cfg: Any, start: ModelBundle) -> Task:
                               snr_gamma=cfg.diffusion.snr_gamma), {}
 
     patterns = {k: v for k, v in cfg.trainable.items() if v}
-    patterns.update(trainable_patterns(patterns.get("unet", ORIGINAL_TRAINABLE),
-                                       train_norm_temp=cfg.stage2.train_norm_temp))
     if cached:
         params, keys = {"unet": unet_params}, ("latents", "text_emb")
     else:
@@ -64,5 +58,5 @@ def build(cfg: Any, start: ModelBundle) -> Task:
     flops = unet_flops(unet, batch=1, frames=cfg.data.frames, height=cfg.data.height // factor,
                        width=cfg.data.width // factor,
                        text_len=start.modules["text_encoder"].max_position_embeddings,
-                       trainable=patterns["unet"]).total
+                       trainable=patterns.get("unet")).total
     return Task("stage 2", start, params, patterns, loss_fn, keys, text, flops)
