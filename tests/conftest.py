@@ -23,6 +23,24 @@ def skeleton_channels_last(a: np.ndarray) -> np.ndarray:
     return np.moveaxis(a, 2, -1)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def caches_in_the_test_run(tmp_path_factory):
+    """The test run writes only to its temporary folder: the user cache ($XDG_CACHE_HOME, used
+    by the pose extraction cache) and the compilation cache go there. A MediaPipe environment
+    the user already has is reused (only read); otherwise one would be built in the test run."""
+    from fyp_jax.pose.extract import mediapipe_env
+
+    user_venv = mediapipe_env.mediapipe_venv_dir()
+    root = tmp_path_factory.getbasetemp() / "user_cache"
+    patch = pytest.MonkeyPatch()
+    patch.setenv("XDG_CACHE_HOME", str(root))
+    patch.setenv("FYP_JAX_CACHE", str(root / "fyp_jax" / "xla"))
+    patch.setenv(mediapipe_env.VENV_VARIABLE, str(
+        user_venv if user_venv.is_dir() else root / "fyp_jax" / "mediapipe-venv"))
+    yield
+    patch.undo()
+
+
 @pytest.fixture(scope="session")
 def golden() -> dict[str, np.ndarray]:
     with np.load(FIXTURE / "golden.npz") as z:

@@ -2,7 +2,7 @@
 to the pose encoder as if it were a skeleton.
 
 A FollowYourPose skeleton video is mostly pure black with a few strongly coloured lines; a
-filmed scene is neither. Measured on 6 evenly spaced frames at 128x128 (README, "Pose input"):
+filmed scene is neither. Measured on 6 evenly spaced frames of the first 48, at 128x128 (README, "Pose input"):
 the skeleton videos of ../shared/pose_examples are 92-97 % near-black with 98-99 % of their lit
 pixels saturated, the two raw dance videos 2 % / 19 % near-black with 1 % / 61 % saturated.
 """
@@ -17,6 +17,7 @@ from fyp_jax.errors import PoseInputError
 from fyp_jax.pose.frame_source import FrameSource, iter_frames
 
 SAMPLE_FRAMES = 6
+SAMPLE_WITHIN = 48      # frames sampled among the first 48 (decoding further costs seconds)
 SAMPLE_SIZE = (128, 128)
 DARK_BELOW = 32         # max channel below this: background black
 LIT_FROM = 64           # max channel from this: part of a drawn line (antialiased edges between)
@@ -55,9 +56,10 @@ def measure(frames: np.ndarray) -> Verdict:
 
 
 def classify(source: FrameSource) -> Verdict:
-    """Measure SAMPLE_FRAMES evenly spaced frames of `source`; PoseInputError when they are all
+    """Measure SAMPLE_FRAMES evenly spaced frames of the start of `source`; PoseInputError when they are all
     black (no skeleton and no person to find)."""
-    indices = sorted(set(np.linspace(0, source.num_frames - 1, SAMPLE_FRAMES).astype(int).tolist()))
+    last = min(source.num_frames, SAMPLE_WITHIN) - 1
+    indices = sorted(set(np.linspace(0, last, SAMPLE_FRAMES).astype(int).tolist()))
     verdict = measure(np.stack(list(iter_frames(source, indices, SAMPLE_SIZE))))
     if verdict.lit < MIN_LIT_SHARE:
         raise PoseInputError(f"{source.path} is black in every sampled frame: no skeleton and no "
