@@ -83,9 +83,10 @@ def _coco(images: dict[str, np.ndarray | None]) -> dict:
     return document
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    root = tmp_path_factory.mktemp("data")
+def write_sources(root) -> dict:
+    """Source files with one of each kind of bad item: 6 images (one truncated, one without a
+    caption, one with nobody in it, one 128 x 128) with COCO keypoints; 2 videos listed by 4
+    rows of a table (one broken file, one span too short)."""
     world = PoseWorldSource("image", "train", size=64, length=6, seed=2)
     images = root / "images"
     images.mkdir()
@@ -116,15 +117,21 @@ def built(tmp_path_factory):
         "broken.mp4,a broken video,,\n"
         "clip_0.mp4,too short a span,0,0.3\n"
     )
+    return {"images": images, "keypoints": keypoints, "world": world, "table": videos / "clips.csv"}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = tmp_path_factory.mktemp("data")
+    sources = write_sources(root)
+    images, keypoints = sources["images"], sources["keypoints"]
     data = root / "built"
     return {
         "root": root,
-        "images": images,
-        "keypoints": keypoints,
-        "world": world,
+        **sources,
         "laion_pose": build_laion_pose(data, images, keypoints=keypoints, max_size=64),
         "video_text": build_video_text(
-            data, videos / "clips.csv", num_frames=4, frame_stride=2, size=32, clips_per_row=2
+            data, sources["table"], num_frames=4, frame_stride=2, size=32, clips_per_row=2
         ),
         "pose_world": build_pose_world(
             data, kind="clip", size=32, num_frames=3, num_train=4, num_eval=3, seed=1

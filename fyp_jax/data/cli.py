@@ -6,6 +6,9 @@
   build latents     DATASET_FOLDER --bundle BUNDLE --data-dir DIR
   sheet             --out docs
 
+`--beam` runs the per-item work of laion_pose, video_text and latents as an Apache Beam pipeline
+(`--beam-options "--runner=DirectRunner --direct_num_workers=2
+--direct_running_mode=multi_processing"` locally, or a Dataflow / Flink / Spark runner's flags).
 Each build prints the folder to give `open_split` and how many source items were skipped.
 User errors print one line and exit with status 1.
 """
@@ -22,6 +25,16 @@ from fyp_jax.pose.cli import parse_size
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", type=Path, required=True, help="where datasets are written")
     parser.add_argument("--overwrite", action="store_true", help="rebuild an existing dataset")
+
+
+def _beam(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--beam", action="store_true", help="build with an Apache Beam pipeline")
+    parser.add_argument("--beam-options", default="",
+                        help="Beam pipeline flags for --beam (default: Beam's DirectRunner)")
+
+
+def _beam_options(args: argparse.Namespace) -> str | None:
+    return args.beam_options if args.beam else None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     laion.add_argument("--caption-column", help="table column of captions")
     laion.add_argument("--max-size", type=int, default=512, help="largest stored shorter side")
     _common(laion)
+    _beam(laion)
 
     video = build.add_parser("video_text", help="video clips + captions (stage 2)")
     video.add_argument("table", help=".csv/.tsv/.parquet: path, caption[, start, end]")
@@ -55,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     video.add_argument("--path-column", help="table column of video paths")
     video.add_argument("--caption-column", help="table column of captions")
     _common(video)
+    _beam(video)
 
     world = build.add_parser("pose_world", help="the procedural PoseWorld")
     world.add_argument("--kind", choices=("image", "clip"), default="image")
@@ -74,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     latents.add_argument("--latent-mode", choices=("sample", "mean"), default="sample")
     latents.add_argument("--seed", type=int, default=0)
     _common(latents)
+    _beam(latents)
 
     sheet = commands.add_parser("sheet", help="PoseWorld contact sheets (poseworld_*.png)")
     sheet.add_argument("--out", type=Path, default=Path("docs"))
@@ -95,6 +111,7 @@ def _build(args: argparse.Namespace) -> Path:
             caption_column=args.caption_column,
             max_size=args.max_size,
             **common,
+            beam_options=_beam_options(args),
         )
     if args.dataset == "video_text":
         return builders.build_video_text(
@@ -107,6 +124,7 @@ def _build(args: argparse.Namespace) -> Path:
             path_column=args.path_column,
             caption_column=args.caption_column,
             **common,
+            beam_options=_beam_options(args),
         )
     if args.dataset == "pose_world":
         return builders.build_pose_world(
@@ -118,17 +136,17 @@ def _build(args: argparse.Namespace) -> Path:
             seed=args.seed,
             **common,
         )
-    from fyp_jax.bundle import load_bundle
     from fyp_jax.data.built import open_split
 
     return builders.build_latent_cache(
         source=open_split(args.source, args.split),
-        bundle=load_bundle(args.bundle),
+        bundle=args.bundle,
         num_frames=args.num_frames,
         batch_size=args.batch_size,
         latent_mode=args.latent_mode,
         seed=args.seed,
         **common,
+        beam_options=_beam_options(args),
     )
 
 

@@ -19,7 +19,14 @@ from pathlib import Path
 import numpy as np
 import tensorflow_datasets as tfds
 
-from fyp_jax.data.builders.common import FypBuilder, encoded_image, float_tensor, prepare
+from fyp_jax.data.builders.common import (
+    FypBuilder,
+    KeyRecord,
+    RecordMaker,
+    encoded_image,
+    float_tensor,
+    prepare,
+)
 from fyp_jax.data.builders.image_list import ImageRow, list_images
 from fyp_jax.data.builders.keypoint_table import KeypointTable, load_keypoint_table
 from fyp_jax.data.codec import decode_image, encode_image
@@ -30,44 +37,25 @@ from fyp_jax.pose.render import DEFAULT_MIN_CONFIDENCE
 from fyp_jax.pose.resize import cover_crop, resize_center_crop
 
 
-class LaionPose(FypBuilder, skip_registration=True):
-    """Images with COCO-17 keypoints and captions (stage 1 of FollowYourPose)."""
+class LaionRecords(RecordMaker):
+    """The record of one listed image (its key: the index, unique even when a table lists a
+    file twice); the detector, when keypoints are detected, is made once per worker."""
 
-    name = "laion_pose"
+    def __init__(self, keypoints: KeypointTable | None, detector: str | None, max_size: int):
+        self._keypoints, self._detector_name, self._max_size = keypoints, detector, max_size
+        self._detector: PoseDetector | None = None
 
-    def __init__(
-        self,
-        *,
-        data_dir: str | Path,
-        rows: list[ImageRow],
-        keypoints: KeypointTable | None,
-        detector: PoseDetector | None,
-        max_size: int,
-        parameters: dict,
-    ):
-        self._rows, self._keypoints, self._detector = rows, keypoints, detector
-        self._max_size, self._parameters = max_size, parameters
-        super().__init__(data_dir=data_dir)
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_detector": None}
 
-    def _features(self) -> tfds.features.FeaturesDict:
-        return tfds.features.FeaturesDict(
-            {
-                "image": encoded_image(),
-                "keypoints": float_tensor(None, 17, 3),
-                "caption": tfds.features.Text(),
-                "path": tfds.features.Text(),
-            }
-        )
+    def setup(self) -> None:
+        if self._detector_name is not None and self._detector is None:
+            self._detector = create_detector(self._detector_name)
 
-    def _build_parameters(self) -> dict:
-        return self._parameters
+    def describe(self, item: tuple[int, ImageRow]) -> str:
+        return str(item[1].path)
 
-    def _generate_examples(self, split: str) -> Iterator[tuple[str, dict]]:
-        return self.guarded(split, enumerate(self._rows), self._record, lambda i: str(i[1].path))
-
-    def _record(self, item: tuple[int, ImageRow]) -> Iterator[tuple[str, dict]]:
-        """The record of the `index`-th listed image (its key: the index, unique even when a
-        table lists a file twice)."""
+    def __call__(self, item: tuple[int, ImageRow]) -> Iterator[KeyRecord]:
         index, row = item
         if not row.caption:
             raise DataError("no caption")
@@ -88,7 +76,7 @@ class LaionPose(FypBuilder, skip_registration=True):
             people = np.concatenate([geometry.map_points(people[..., :2]), people[..., 2:]], -1)
             data = encode_image(resize_center_crop(image, stored))
         yield (
-            str(index),
+            index,
             {
                 "image": data,
                 "keypoints": people,
@@ -96,6 +84,34 @@ class LaionPose(FypBuilder, skip_registration=True):
                 "path": str(row.path),
             },
         )
+
+
+class LaionPose(FypBuilder, skip_registration=True):
+    """Images with COCO-17 keypoints and captions (stage 1 of FollowYourPose)."""
+
+    name = "laion_pose"
+
+    def __init__(
+        self, *, data_dir: str | Path, rows: list[ImageRow], records: LaionRecords, parameters: dict
+    ):
+        self._rows, self._records, self._parameters = rows, records, parameters
+        super().__init__(data_dir=data_dir)
+
+    def _features(self) -> tfds.features.FeaturesDict:
+        return tfds.features.FeaturesDict(
+            {
+                "image": encoded_image(),
+                "keypoints": float_tensor(None, 17, 3),
+                "caption": tfds.features.Text(),
+                "path": tfds.features.Text(),
+            }
+        )
+
+    def _build_parameters(self) -> dict:
+        return self._parameters
+
+    def _generate_examples(self, split: str):
+        return self.guarded(split, enumerate(self._rows), self._records)
 
 
 def build_laion_pose(
@@ -109,20 +125,21 @@ def build_laion_pose(
     caption_column: str | None = None,
     max_size: int = 512,
     overwrite: bool = False,
+    beam_options: str | None = None,
 ) -> Path:
     """Build `laion_pose` under `data_dir` from `source` (a folder of images with .txt captions,
     or a .csv/.tsv/.parquet of image paths and captions) with keypoints from the JSON file
     `keypoints` or extracted by the pose detector named `detector` (e.g. "mediapipe").
+    `beam_options`: build on Apache Beam (see `prepare`), one detector per worker.
     Returns the dataset folder for `open_split(folder, "train")`."""
     if (keypoints is None) == (detector is None):
         raise DataError("give exactly one of keypoints (a JSON file) and detector (a name)")
     rows = list_images(source, image_root, path_column, caption_column)
+    table = load_keypoint_table(keypoints) if keypoints else None
     builder = LaionPose(
         data_dir=data_dir,
         rows=rows,
-        keypoints=load_keypoint_table(keypoints) if keypoints else None,
-        detector=create_detector(detector) if detector else None,
-        max_size=max_size,
+        records=LaionRecords(table, detector, max_size),
         parameters={
             "source": str(source),
             "keypoints": str(keypoints) if keypoints else None,
@@ -131,4 +148,4 @@ def build_laion_pose(
             "listed": len(rows),
         },
     )
-    return prepare(builder, overwrite)
+    return prepare(builder, overwrite, beam_options)
