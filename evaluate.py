@@ -31,7 +31,7 @@ FLAGS = flags.FLAGS
 def run() -> None:
     from fyp_jax.bundle import load_bundle
     from fyp_jax.eval.poseworld import evaluate_poseworld
-    from fyp_jax.pipeline.generate import SamplingOptions
+    from fyp_jax.pipeline import SamplingOptions
     from fyp_jax.pipeline.outputs import write_outputs
 
     bundle = load_bundle(FLAGS.model)

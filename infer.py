@@ -3,6 +3,7 @@
     python infer.py                                   # the default model and example pose
     python infer.py --prompt "a red figure waving" --pose my_skeleton.mp4 --model BUNDLE
     python infer.py --config=configs/infer_sd14.py --prompt "Iron Man on the beach"
+    python infer.py --prompts_file jobs.jsonl --batch_size 8 --out gens/   # batch jobs, resumable
 """
 
 from __future__ import annotations
@@ -26,15 +27,19 @@ flags.DEFINE_string("pose_encoder", None, "pose_encoder.pth (with an SD folder)"
 flags.DEFINE_integer("frames", None, "number of video frames")
 flags.DEFINE_integer("stride", None, "take every n-th frame of the pose video")
 flags.DEFINE_integer("start", None, "first frame of the pose video")
-flags.DEFINE_integer("height", None, "video height (multiple of 64)")
-flags.DEFINE_integer("width", None, "video width (multiple of 64)")
+flags.DEFINE_integer("height", None, "video height (a multiple the model needs; PoseWorld: 16)")
+flags.DEFINE_integer("width", None, "video width (a multiple the model needs; PoseWorld: 16)")
 flags.DEFINE_integer("steps", None, "sampler steps")
 flags.DEFINE_float("guidance", None, "classifier-free guidance scale")
 flags.DEFINE_integer("seed", None, "random seed (prompt i uses seed + i)")
 flags.DEFINE_string("scheduler", None, "ddim | dpmpp_2m")
 flags.DEFINE_string("negative_prompt", None, "negative prompt")
 flags.DEFINE_string("out", None, "output folder")
-flags.DEFINE_bool("stepped", None, "run a Python loop of jitted steps (debugging)")
+flags.DEFINE_string("prompts_file", None, "JSON lines of jobs {\"prompt\", \"pose\", \"seed\", "
+                    "\"negative_prompt\", \"name\"}: run in batches, one set of files per job, "
+                    "jobs whose files exist skipped")
+flags.DEFINE_integer("batch_size", None, "prompts per batch with --prompts_file (split over the "
+                     "devices)")
 flags.DEFINE_string("source_video", None, "start from the DDIM inversion of this video (sampled "
                     "like --pose): character replacement / background change")
 
@@ -46,7 +51,7 @@ def resolved_config():
     cfg = _CONFIG.value
     for name in ("prompt", "pose", "model", "fyp_checkpoint", "pose_encoder", "frames", "stride",
                  "start", "height", "width", "steps", "guidance", "seed", "scheduler",
-                 "negative_prompt", "out", "stepped", "source_video"):
+                 "negative_prompt", "out", "source_video", "prompts_file", "batch_size"):
         value = flags.FLAGS[name].value
         if value is not None:
             setattr(cfg, FLAG_TO_FIELD.get(name, name), value)
@@ -54,19 +59,23 @@ def resolved_config():
 
 
 def check(cfg) -> None:
-    if not cfg.prompts or not all(p.strip() for p in cfg.prompts):
+    if not cfg.prompts_file and (not cfg.prompts or not all(p.strip() for p in cfg.prompts)):
         raise ConfigError("no prompt given: pass at least one non-empty --prompt")
-    for name in ("height", "width"):
-        value = getattr(cfg, name)
-        if value <= 0 or value % 64:
-            raise ConfigError(f"--{name}={value} is not a positive multiple of 64 (try "
-                              f"{max(64, round(value / 64) * 64)})")
-    from fyp_jax.schedulers import SCHEDULERS
+    if cfg.prompts_file and cfg.source_video:
+        raise ConfigError("--source_video applies to --prompt runs, not to --prompts_file")
+    if cfg.batch_size < 1:
+        raise ConfigError(f"--batch_size must be at least 1, got {cfg.batch_size}")
+    if cfg.frames < 1:
+        raise ConfigError("--frames must be at least 1")
+    options(cfg).check()
 
-    if cfg.scheduler not in SCHEDULERS:
-        raise ConfigError(f"unknown --scheduler {cfg.scheduler!r}; known: {', '.join(SCHEDULERS)}")
-    if cfg.frames < 1 or cfg.steps < 1:
-        raise ConfigError("--frames and --steps must be at least 1")
+
+def options(cfg):
+    from fyp_jax.pipeline import SamplingOptions
+
+    return SamplingOptions(num_steps=cfg.steps, guidance_scale=cfg.guidance,
+                           scheduler=cfg.scheduler, eta=cfg.eta, seed=cfg.seed,
+                           negative_prompt=cfg.negative_prompt, decode_chunk=cfg.decode_chunk)
 
 
 def load(cfg):
@@ -85,44 +94,112 @@ def load(cfg):
                       pose_encoder=cfg.pose_encoder or None, dtype=dtype)
 
 
-def run(cfg) -> None:
-    from tqdm import tqdm
-
-    from fyp_jax.pipeline.compile_cache import enable_compilation_cache
-    from fyp_jax.pipeline.generate import SamplingOptions, generate
-    from fyp_jax.pipeline.outputs import write_outputs
-    from fyp_jax.pose import load_pose_frames
-
-    check(cfg)
-    # Decode the pose video (an ffmpeg subprocess) before JAX starts its threads.
-    skeleton = load_pose_frames(cfg.pose, cfg.frames, stride=cfg.stride, start=cfg.start,
-                                size=(cfg.height, cfg.width)) if cfg.pose else None
-    source = None
-    if cfg.source_video:
-        source = (load_pose_frames(cfg.source_video, cfg.frames, stride=cfg.stride, start=cfg.start,
-                                   size=(cfg.height, cfg.width)) * 255 + 0.5).astype("uint8")
-    enable_compilation_cache()
-    bundle = load(cfg)
-    for prompt in cfg.prompts:
+def warn_unknown_words(bundle, prompts) -> None:
+    for prompt in prompts:
         unknown = bundle.unknown_words(prompt)
         if unknown:
             logging.warning("prompt %r: %s outside this model's training vocabulary; expect "
                             "little or unpredictable effect (it knows: %s)", prompt, unknown,
                             " ".join(bundle.vocabulary))
-    options = SamplingOptions(num_steps=cfg.steps, guidance_scale=cfg.guidance,
-                              scheduler=cfg.scheduler, eta=cfg.eta, seed=cfg.seed,
-                              negative_prompt=cfg.negative_prompt, decode_chunk=cfg.decode_chunk,
-                              stepped=cfg.stepped)
+
+
+def pose_frames(cfg, path):
+    from fyp_jax.pose import load_pose_frames
+
+    return load_pose_frames(path, cfg.frames, stride=cfg.stride, start=cfg.start,
+                            size=(cfg.height, cfg.width)) if path else None
+
+
+def make_pipeline(cfg, bundle):
+    import jax
+
+    from fyp_jax.pipeline import Pipeline
+    from fyp_jax.sharding import make_mesh
+
+    mesh = None if jax.device_count() == 1 else make_mesh(cfg.mesh.data, cfg.mesh.fsdp)
+    return Pipeline(bundle, mesh)
+
+
+def run(cfg) -> None:
+    from fyp_jax.pipeline.compile_cache import enable_compilation_cache
+    from fyp_jax.pipeline.pipeline import check_size
+    from fyp_jax.train import distributed
+
+    check(cfg)
+    distributed.initialize()
+    bundle = load(cfg)
+    check_size(bundle, cfg.height, cfg.width)
+    enable_compilation_cache()
+    if cfg.prompts_file:
+        run_jobs(cfg, bundle)
+    else:
+        run_prompts(cfg, bundle)
+
+
+def run_prompts(cfg, bundle) -> None:
+    from tqdm import tqdm
+
+    from fyp_jax.pipeline.outputs import write_outputs
+    from fyp_jax.train import distributed
+
+    skeleton = pose_frames(cfg, cfg.pose)
+    source = None
+    if cfg.source_video:
+        source = (pose_frames(cfg, cfg.source_video) * 255 + 0.5).astype("uint8")
+    warn_unknown_words(bundle, cfg.prompts)
+    pipe = make_pipeline(cfg, bundle)
     t0 = time.perf_counter()
-    with tqdm(total=cfg.steps, desc="denoising", unit="step") as bar:
-        videos = generate(bundle, list(cfg.prompts), skeleton, frames=cfg.frames,
-                          height=cfg.height, width=cfg.width, options=options,
-                          progress=lambda i: bar.update(1), source_video=source)
+    with tqdm(total=cfg.steps, desc="denoising", unit="step",
+              disable=not distributed.is_primary()) as bar:
+        videos = pipe(list(cfg.prompts), skeleton, frames=cfg.frames, height=cfg.height,
+                      width=cfg.width, options=options(cfg), progress=lambda i: bar.update(1),
+                      source_video=source)
+    if not distributed.is_primary():
+        return
     paths = write_outputs(cfg.out, list(cfg.prompts), videos, skeleton, cfg.fps)
     print(f"generated {len(videos)} video(s) of {cfg.frames} frames at {cfg.width}x{cfg.height} "
           f"in {time.perf_counter() - t0:.1f} s:")
     for p in paths:
         print(f"  {p}")
+
+
+def run_jobs(cfg, bundle) -> None:
+    from functools import cache
+    from pathlib import Path
+
+    import jax
+    import numpy as np
+    from tqdm import tqdm
+
+    from fyp_jax.pipeline import jobs
+    from fyp_jax.train import distributed
+
+    out = Path(cfg.out)
+    todo = jobs.read_jobs(cfg.prompts_file, pose=cfg.pose, seed=cfg.seed,
+                          negative_prompt=cfg.negative_prompt)
+    left = jobs.pending(todo, out)
+    warn_unknown_words(bundle, sorted({j.prompt for j in left}))
+    skeleton_of = cache(lambda path: pose_frames(cfg, path))
+    for path in sorted({j.pose for j in left}):
+        skeleton_of(path)  # every pose read (and checked) before the first batch
+    posed = {bool(j.pose) for j in left}
+    if len(posed) > 1:
+        raise ConfigError("in a prompts file either every job has a pose or none has")
+    pipe = make_pipeline(cfg, bundle)
+
+    def sample(batch):
+        skeleton = np.stack([skeleton_of(j.pose) for j in batch]) if batch[0].pose else None
+        return pipe.local_videos([j.prompt for j in batch], skeleton, frames=cfg.frames,
+                                 height=cfg.height, width=cfg.width, options=options(cfg),
+                                 seeds=[j.seed for j in batch],
+                                 negative_prompts=[j.negative_prompt for j in batch])
+
+    t0 = time.perf_counter()
+    with tqdm(total=len(left), desc="jobs", unit="job",
+              disable=not distributed.is_primary()) as bar:
+        written = jobs.run_jobs(left, out, cfg.batch_size, sample, cfg.fps, progress=bar.update)
+    print(f"process {jax.process_index()}: wrote {written} job(s) to {out} in "
+          f"{time.perf_counter() - t0:.1f} s ({len(todo) - len(left)} already done)")
 
 
 def main(argv) -> None:

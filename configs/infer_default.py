@@ -25,6 +25,8 @@ def get_config() -> ml_collections.ConfigDict:
     c.out = "out"
     c.fps = 8
     c.decode_chunk = 8
-    c.stepped = False                # a Python loop of jitted steps (debugging)
+    c.prompts_file = ""              # JSON lines of jobs (see README, "Batch jobs")
+    c.batch_size = 8                 # prompts per batch with prompts_file, split over the devices
+    c.mesh = ml_collections.ConfigDict(dict(data=-1, fsdp=1))  # with several devices
     c.dtype = "float32"              # compute dtype: float32 | bfloat16
     return c

@@ -67,6 +67,12 @@ class ModelBundle:
         return 2 ** (len(self.modules["vae"].block_out_channels) - 1)
 
     @property
+    def size_multiple(self) -> int:
+        """Video heights and widths must be multiples of this: the VAE's factor times the UNet's
+        downsamplings (its down blocks but the last halve the latent)."""
+        return self.vae_factor * 2 ** (len(self.modules["unet"].down_block_types) - 1)
+
+    @property
     def has_pose_encoder(self) -> bool:
         return "pose_encoder" in self.modules
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from fyp_jax.eval.poseworld import METRICS, VARIANTS, evaluate_poseworld
-from fyp_jax.pipeline.generate import SamplingOptions
+from fyp_jax.pipeline import SamplingOptions
 
 
 @pytest.fixture(scope="module")

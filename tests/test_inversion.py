@@ -30,7 +30,7 @@ def test_inversion_loop_matches_python_loop(fyp_tiny, golden):
 
 def test_generate_from_source_video():
     from configs.models.tiny import bundle_configs
-    from fyp_jax.pipeline.generate import SamplingOptions, generate
+    from fyp_jax.pipeline import SamplingOptions, generate
     from fyp_jax.pipeline.random_bundle import random_bundle
 
     bundle = random_bundle(*bundle_configs())

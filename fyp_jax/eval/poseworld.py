@@ -20,7 +20,7 @@ from fyp_jax.data.poseworld.source import PoseWorldSource
 from fyp_jax.data.poseworld.vocabulary import BACKGROUNDS, COLORS
 from fyp_jax.errors import ConfigError
 from fyp_jax.eval.metrics import color_mask, frame_consistency, pose_iou, text_alignment
-from fyp_jax.pipeline.generate import SamplingOptions, generate
+from fyp_jax.pipeline import Pipeline, SamplingOptions
 from fyp_jax.pose import render_pose
 
 VARIANTS = ("full", "no_pose", "frame_by_frame")
@@ -70,7 +70,7 @@ def evaluate_poseworld(
 
     ``on_videos(records, videos)`` is called with every generated batch (e.g. to save them).
     """
-    model = variant_bundle(bundle, variant)
+    pipe = Pipeline(variant_bundle(bundle, variant))
     source = PoseWorldSource(kind="clip", split="eval", size=size, num_frames=frames,
                              length=num_examples, seed=world_seed)
     backgrounds = {n: draw_background(b, size, size) for n, b in BACKGROUNDS.items()}
@@ -80,9 +80,8 @@ def evaluate_poseworld(
         skeleton = None
         if variant != "no_pose":
             skeleton = np.stack([skeleton_video(r["keypoints"], size) for r in records])
-        videos = generate(model, [r["caption"] for r in records], skeleton, frames=frames,
-                          height=size, width=size,
-                          options=dataclasses.replace(options, seed=options.seed + start))
+        videos = pipe([r["caption"] for r in records], skeleton, frames=frames, height=size,
+                      width=size, options=dataclasses.replace(options, seed=options.seed + start))
         if on_videos is not None:
             on_videos(records, videos)
         per_clip += [dict(caption=r["caption"], **score_clip(v, r, backgrounds))

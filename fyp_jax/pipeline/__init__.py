@@ -1,5 +1,11 @@
-"""Sampling: the one-jit denoising loop, model bundles, prompt + pose -> video."""
+"""Sampling: the compiled, device-resident Pipeline (prompt + pose -> video), its step loop.
 
-from fyp_jax.pipeline.denoise import denoise
+``Pipeline(bundle, mesh)(prompts, skeleton, frames=, height=, width=, options=)`` is what users
+and services run; ``generate`` is one call of it; ``denoise`` runs the step loop alone on given
+embeddings and pose features.
+"""
 
-__all__ = ["denoise"]
+from fyp_jax.pipeline.pipeline import Pipeline, SamplingOptions, generate
+from fyp_jax.pipeline.sampling_loop import denoise
+
+__all__ = ["Pipeline", "SamplingOptions", "denoise", "generate"]

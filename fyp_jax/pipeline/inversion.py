@@ -17,8 +17,7 @@ from fyp_jax.compile_options import tuned_jit
 from fyp_jax.models.unet3d import UNet3DConditionModel
 
 
-@tuned_jit(static_argnames=("unet", "scheduler", "num_steps"))
-def ddim_invert(
+def invert_latents(
     unet: UNet3DConditionModel,
     unet_params: Any,
     latents: jax.Array,
@@ -40,3 +39,6 @@ def ddim_invert(
         return scheduler.invert_step(eps, i, ts, x)
 
     return jax.lax.fori_loop(0, num_steps, body, latents)
+
+
+ddim_invert = tuned_jit(invert_latents, static_argnames=("unet", "scheduler", "num_steps"))

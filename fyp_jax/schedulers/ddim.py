@@ -45,6 +45,7 @@ class DDIMScheduler(DDPMSchedule):
     }
     UNSUPPORTED: ClassVar[dict[str, Any]] = {**DDPMSchedule.UNSUPPORTED, "thresholding": False}
     init_noise_sigma: ClassVar[float] = 1.0
+    supports_eta: ClassVar[bool] = True  # `step` takes eta and a key
 
     @property
     def final_alpha_cumprod(self) -> float:
@@ -131,8 +132,13 @@ class DDIMScheduler(DDPMSchedule):
             # Posterior variance of DDPM between the two levels (DDIM paper, eq. 16).
             variance = (1.0 - abar_prev) / (1.0 - abar_t) * (1.0 - abar_t / abar_prev)
             std = eta * jnp.sqrt(variance)
-            noise = jax.random.normal(jax.random.fold_in(key, i), jnp.shape(sample), jnp.float32)
-            prev = self._move(model_output, sample, abar_t, abar_prev, std) + std * noise
+            # Under a traced eta == 0 nothing is drawn: the branch not taken does not run.
+            noise = jax.lax.cond(
+                jnp.asarray(eta) != 0,
+                lambda: std * jax.random.normal(jax.random.fold_in(key, i), jnp.shape(sample),
+                                                jnp.float32),
+                lambda: jnp.zeros(jnp.shape(sample), jnp.float32))
+            prev = self._move(model_output, sample, abar_t, abar_prev, std) + noise
         return prev.astype(sample.dtype), carry
 
     def invert_step(

@@ -71,6 +71,7 @@ class DPMSolverMultistepScheduler(DDPMSchedule):
         "lambda_min_clipped": -float("inf"),
     }
     init_noise_sigma: ClassVar[float] = 1.0
+    supports_eta: ClassVar[bool] = False  # deterministic: `step` needs eta == 0
 
     def __post_init__(self) -> None:
         super().__post_init__()

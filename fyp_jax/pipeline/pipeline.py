@@ -1,0 +1,244 @@
+"""The sampling Pipeline: prompts + skeleton frames -> videos, with weights placed on the
+device(s) once and programs compiled once per shape.
+
+A call runs three compiled programs chained on the device (no host round trip between them):
+``prepare`` (text encoder, pose encoder, initial noise), the step loop (``run_steps``: the whole
+loop in one call, or one call per step when a progress callback is given: the SAME program, its
+step range is traced) and ``decode`` (the VAE in frame chunks, to uint8). Prompts, negative
+prompt, seeds, guidance scale and eta are traced inputs, so changing them compiles nothing; no
+program calls back to the host, so all of them go to JAX's persistent compilation cache.
+
+With a mesh (axes ``data``, ``fsdp``; :func:`fyp_jax.sharding.make_mesh`) the prompt batch is
+split over every device (padded to a multiple of the device count, the padding trimmed) and the
+params are placed by the sharding rules, as the trainer places its state. With several processes
+(``jax.distributed``, :func:`fyp_jax.train.distributed.initialize`) every process passes the same
+arguments; :meth:`Pipeline.local_videos` returns the rows this process holds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import jax
+import numpy as np
+from jax.sharding import Mesh
+
+from fyp_jax import sharding
+from fyp_jax.bundle import ModelBundle
+from fyp_jax.errors import ConfigError
+from fyp_jax.pipeline import programs
+from fyp_jax.pipeline.sampling_loop import run_steps_jit, stepwise, uses_guidance
+from fyp_jax.schedulers import SCHEDULERS, make_scheduler
+from fyp_jax.tokenizer import tokenize
+
+
+def check_size(bundle: ModelBundle, height: int, width: int) -> None:
+    """ConfigError unless ``bundle`` can make ``height x width`` videos."""
+    m = bundle.size_multiple
+    for name, value in (("height", height), ("width", width)):
+        if not isinstance(value, (int, np.integer)) or value <= 0 or value % m:
+            raise ConfigError(f"{name} {value} is not a positive multiple of {m}, as this model "
+                              f"needs (try {max(m, round(value / m) * m)})")
+
+
+@dataclasses.dataclass(frozen=True)
+class SamplingOptions:
+    """How to sample. Only ``num_steps``, ``scheduler``, ``decode_chunk`` and whether
+    ``guidance_scale > 1`` select a compiled program; the rest are traced values.
+
+    Prompt i of a call uses seed ``seed + i``; ``eta`` is DDIM's noise scale (0: deterministic).
+    """
+
+    num_steps: int = 50
+    guidance_scale: float = 12.5
+    scheduler: str = "ddim"
+    eta: float = 0.0
+    seed: int = 0
+    negative_prompt: str = ""
+    decode_chunk: int = 8
+
+    def check(self) -> None:
+        """ConfigError for values no sampler can take."""
+        if self.scheduler not in SCHEDULERS:
+            raise ConfigError(f"unknown scheduler {self.scheduler!r}; known: "
+                              f"{', '.join(SCHEDULERS)}")
+        if self.num_steps < 1:
+            raise ConfigError(f"num_steps must be at least 1, got {self.num_steps}")
+        if not math.isfinite(self.guidance_scale) or self.guidance_scale < 0:
+            raise ConfigError(f"guidance scale must be a finite number >= 0, got "
+                              f"{self.guidance_scale}")
+        if not math.isfinite(self.eta) or self.eta < 0:
+            raise ConfigError(f"eta must be a finite number >= 0, got {self.eta}")
+        if self.decode_chunk < 1:
+            raise ConfigError(f"decode_chunk must be at least 1, got {self.decode_chunk}")
+
+
+class Pipeline:
+    """Sampling with one bundle on one device or a mesh; build once, call many times.
+
+    ``rules`` / ``min_shard_size``: parameter sharding as in the training config's ``mesh``
+    (regex rules, first match wins; by default arrays of at least ``min_shard_size`` scalars are
+    split over ``fsdp`` along their largest divisible axis, the rest replicated).
+    """
+
+    def __init__(self, bundle: ModelBundle, mesh: Mesh | None = None,
+                 rules: Sequence[sharding.Rule] = (), min_shard_size: int = 2**14) -> None:
+        self.bundle = bundle
+        self.mesh = mesh
+        if mesh is None:
+            self._batch = None
+            self._replicated = None
+            self.num_shards = 1
+            self.params = jax.device_put(bundle.params)
+        else:
+            self._batch = sharding.batch_sharding(mesh)
+            self._replicated = sharding.replicated(mesh)
+            self.num_shards = mesh.size
+            self.params = sharding.put(
+                bundle.params, sharding.tree_shardings(bundle.params, mesh, rules, min_shard_size))
+        conditioning = ("text_encoder", "pose_encoder")
+        self._conditioning_params = {k: v for k, v in self.params.items() if k in conditioning}
+
+    def __call__(self, prompts: Sequence[str], skeleton: np.ndarray | None, *, frames: int,
+                 height: int, width: int, options: SamplingOptions = SamplingOptions(),
+                 progress: Callable[[int], None] | None = None,
+                 source_video: np.ndarray | None = None, seeds: Sequence[int] | None = None,
+                 negative_prompts: Sequence[str] | None = None) -> np.ndarray:
+        """Videos ``uint8 [len(prompts), frames, height, width, 3]`` (on every process).
+
+        ``skeleton``: ``float32 [frames, height, width, 3]`` in [0, 1] (one pose for every
+        prompt), ``[len(prompts), frames, height, width, 3]`` (one per prompt), or None to sample
+        without pose guidance. ``progress(i)`` is called on the host after step i.
+        ``source_video``: uint8 ``[frames, height, width, 3]``; sampling then starts from its
+        DDIM inversion (empty prompt, no guidance, same pose) instead of noise, as the
+        original's ``use_inv_latent`` (DDIM only): character replacement, background change.
+        ``seeds`` / ``negative_prompts``: one per prompt, instead of ``options.seed + i`` and
+        ``options.negative_prompt``.
+        """
+        from fyp_jax.train.distributed import to_host
+
+        video = self._sample(prompts, skeleton, frames=frames, height=height, width=width,
+                             options=options, progress=progress, source_video=source_video,
+                             seeds=seeds, negative_prompts=negative_prompts)
+        return np.asarray(to_host(video))[:len(prompts)]
+
+    def local_videos(self, prompts: Sequence[str], skeleton: np.ndarray | None,
+                     **kwargs: Any) -> dict[int, np.ndarray]:
+        """As ``__call__`` (same arguments), but only the videos held by this process:
+        ``{prompt index: video}``, each prompt on exactly one process; no data moves between
+        processes."""
+        video = self._sample(prompts, skeleton, **kwargs)
+        rows = {}
+        for shard in video.addressable_shards:
+            first = shard.index[0].start or 0
+            for j, row in enumerate(np.asarray(shard.data)):
+                if first + j < len(prompts):
+                    rows[first + j] = row
+        return dict(sorted(rows.items()))
+
+    def _put(self, value: Any, per_row: bool) -> Any:
+        if self.mesh is None:
+            return jax.device_put(value)
+        return sharding.put(value, self._batch if per_row else self._replicated)
+
+    def _sample(self, prompts: Sequence[str], skeleton: np.ndarray | None, *, frames: int,
+                height: int, width: int, options: SamplingOptions = SamplingOptions(),
+                progress: Callable[[int], None] | None = None,
+                source_video: np.ndarray | None = None, seeds: Sequence[int] | None = None,
+                negative_prompts: Sequence[str] | None = None) -> jax.Array:
+        bundle = self.bundle
+        scheduler = self._check(prompts, skeleton, frames, height, width, options, source_video)
+        b = len(prompts)
+        for name, given in (("seeds", seeds), ("negative_prompts", negative_prompts)):
+            if given is not None and len(given) != b:
+                raise ConfigError(f"{len(given)} {name} for {b} prompts")
+        rows = -(-b // self.num_shards) * self.num_shards
+        pad = rows - b
+        seeds = [options.seed + i for i in range(b)] if seeds is None else list(seeds)
+        negative = list(negative_prompts or [options.negative_prompt] * b)
+        text_encoder = bundle.modules["text_encoder"]
+        max_len = text_encoder.max_position_embeddings
+        ids_cond = self._put(tokenize(bundle.tokenizer, list(prompts) + [""] * pad, max_len), True)
+        ids_uncond = self._put(tokenize(bundle.tokenizer, negative + [""] * pad, max_len), True)
+        seeds = self._put(np.asarray(seeds + [0] * pad, np.int32), True)
+        if skeleton is not None:
+            skeleton = np.asarray(skeleton, np.float32)
+            if skeleton.ndim == 4:
+                skeleton = self._put(skeleton[None], False)
+            else:
+                skeleton = self._put(np.concatenate([skeleton] + [skeleton[-1:]] * (rows - b)),
+                                     True)
+        factor = bundle.vae_factor
+        unet = bundle.modules["unet"]
+        latent_shape = (frames, height // factor, width // factor, unet.in_channels)
+        text_uncond, text_cond, feats, state = programs.prepare(
+            self._conditioning_params, ids_uncond, ids_cond, skeleton, seeds,
+            text_encoder=text_encoder, pose_encoder=bundle.modules.get("pose_encoder"),
+            scheduler=scheduler, latent_shape=latent_shape, batch=self._batch)
+        if source_video is not None:
+            ids_empty = self._put(tokenize(bundle.tokenizer, [""], max_len), False)
+            state = programs.invert(
+                self.params, self._put(np.asarray(source_video, np.uint8)[None], False),
+                ids_empty, feats, vae=bundle.modules["vae"], text_encoder=text_encoder,
+                unet=unet, scheduler=scheduler, num_steps=options.num_steps,
+                chunk=options.decode_chunk, rows=rows, batch=self._batch)
+        scalars = [self._put(np.float32(options.guidance_scale), False),
+                   self._put(np.float32(options.eta), False),
+                   self._put(np.int32(options.seed), False)]
+        static = dict(scheduler=scheduler, num_steps=options.num_steps,
+                      cfg=uses_guidance(options.guidance_scale))
+
+        def advance(start: int, stop: int, state: Any) -> Any:
+            return run_steps_jit(unet, self.params["unet"], state, text_uncond, text_cond, feats,
+                                 self._put(np.int32(start), False),
+                                 self._put(np.int32(stop), False), *scalars, **static)
+
+        latents, _ = stepwise(advance, state, options.num_steps, progress)
+        return programs.decode(self.params["vae"], latents, vae=bundle.modules["vae"],
+                               chunk=options.decode_chunk, batch=self._batch)
+
+    def _check(self, prompts: Sequence[str], skeleton: np.ndarray | None, frames: int,
+               height: int, width: int, options: SamplingOptions,
+               source_video: np.ndarray | None) -> Any:
+        """Every user error, before any work; returns the scheduler."""
+        if isinstance(prompts, str) or not prompts:
+            raise ConfigError("no prompt given: pass a list of at least one prompt")
+        if not all(isinstance(p, str) and p.strip() for p in prompts):
+            raise ConfigError("every prompt must be non-empty text")
+        if frames < 1:
+            raise ConfigError(f"frames must be at least 1, got {frames}")
+        check_size(self.bundle, height, width)
+        options.check()
+        scheduler = make_scheduler(options.scheduler, self.bundle.scheduler_config)
+        if options.eta and not scheduler.supports_eta:
+            raise ConfigError(f"the {options.scheduler} scheduler is deterministic: eta must be 0")
+        video_shape = (frames, height, width, 3)
+        if skeleton is not None:
+            if not self.bundle.has_pose_encoder:
+                raise ConfigError("this model has no pose encoder; it cannot follow a pose")
+            shape = tuple(np.shape(skeleton))
+            if shape not in (video_shape, (len(prompts), *video_shape)):
+                raise ConfigError(f"skeleton of shape {shape} for {len(prompts)} prompt(s) of "
+                                  f"{frames} frames at {height}x{width}: expected {video_shape} "
+                                  f"or {(len(prompts), *video_shape)}")
+        if source_video is not None:
+            if not hasattr(scheduler, "invert_step"):
+                raise ConfigError("starting from a source video needs the ddim scheduler "
+                                  "(DDIM inversion)")
+            if tuple(np.shape(source_video)) != video_shape:
+                raise ConfigError(f"source video of shape {tuple(np.shape(source_video))}: "
+                                  f"expected {video_shape}")
+        return scheduler
+
+
+def generate(bundle: ModelBundle, prompts: Sequence[str], skeleton: np.ndarray | None, *,
+             frames: int, height: int, width: int, options: SamplingOptions = SamplingOptions(),
+             progress: Callable[[int], None] | None = None,
+             source_video: np.ndarray | None = None) -> np.ndarray:
+    """One call of a one-device :class:`Pipeline` (weights placed for this call only; build a
+    Pipeline to serve many calls)."""
+    return Pipeline(bundle)(prompts, skeleton, frames=frames, height=height, width=width,
+                            options=options, progress=progress, source_video=source_video)

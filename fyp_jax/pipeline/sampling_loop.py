@@ -1,0 +1,137 @@
+"""The denoising loop: classifier-free guidance + a scheduler, as a loop over a range of steps.
+
+The UNet is called once per step on the batch ``concat([uncond, cond])`` (unconditional first,
+as the original). Pose features are computed by the caller once per video (the original
+recomputes them at every step) and repeated for the two halves here.
+
+The loop runs steps ``[start, stop)`` with TRACED bounds, and the guidance scale and eta are
+traced too: one compiled program serves the whole loop (``start=0, stop=num_steps``) and a
+progress bar (one call per step), whatever the guidance, eta or seed. Only the shapes, the
+scheduler, the step count and whether guidance is on (``cfg``) are static. Nothing in it calls
+back to the host, so JAX's persistent compilation cache can store it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+from fyp_jax.compile_options import tuned_jit
+from fyp_jax.errors import ConfigError
+from fyp_jax.models.unet3d import UNet3DConditionModel
+
+
+def guided_prediction(
+    unet: UNet3DConditionModel,
+    params: Any,
+    latents: jax.Array,
+    t: jax.Array,
+    text_uncond: jax.Array,
+    text_cond: jax.Array,
+    pose_features: Sequence[jax.Array] | None,
+    guidance_scale: float | jax.Array,
+    cfg: bool = True,
+) -> jax.Array:
+    """``u + g (c - u)``; with ``cfg=False`` only the conditional half is computed."""
+    if not cfg:
+        return unet.apply({"params": params}, latents, t, text_cond, pose_features=pose_features)
+    double = lambda a: jnp.concatenate([a, a], axis=0)  # noqa: E731
+    feats = None if pose_features is None else [double(f) for f in pose_features]
+    out = unet.apply({"params": params}, double(latents), t,
+                     jnp.concatenate([text_uncond, text_cond], axis=0), pose_features=feats)
+    uncond, cond = jnp.split(out, 2, axis=0)
+    return uncond + guidance_scale * (cond - uncond)
+
+
+def uses_guidance(guidance_scale: float) -> bool:
+    """Whether sampling runs the unconditional half (the static ``cfg`` switch)."""
+    return float(guidance_scale) > 1.0
+
+
+def run_steps(unet: UNet3DConditionModel, params: Any, state: tuple[jax.Array, Any],
+              text_uncond: jax.Array, text_cond: jax.Array,
+              pose_features: Sequence[jax.Array] | None, start: jax.Array, stop: jax.Array,
+              guidance_scale: jax.Array, eta: jax.Array, seed: jax.Array, *, scheduler: Any,
+              num_steps: int, cfg: bool) -> tuple[jax.Array, Any]:
+    """Steps ``start .. stop-1`` of ``num_steps`` from ``state = (latents, scheduler carry)``.
+
+    ``seed`` (int32 scalar) keys the noise of a stochastic DDIM step (``eta > 0``): step i
+    draws from ``fold_in(key(seed), i)``, so chunking the range never changes the result.
+    """
+    ts = jnp.asarray(scheduler.timesteps(num_steps))
+    step_kwargs = dict(eta=eta, key=jax.random.key(seed)) if scheduler.supports_eta else {}
+
+    def body(i, carry):
+        x, sched_carry = carry
+        eps = guided_prediction(unet, params, x, ts[i], text_uncond, text_cond, pose_features,
+                                guidance_scale, cfg)
+        return scheduler.step(eps, i, ts, x, sched_carry, **step_kwargs)
+
+    return jax.lax.fori_loop(start, stop, body, state)
+
+
+run_steps_jit = tuned_jit(run_steps, static_argnames=("unet", "scheduler", "num_steps", "cfg"))
+
+
+def stepwise(advance: Callable[[int, int, Any], Any], state: Any, num_steps: int,
+             progress: Callable[[int], None] | None) -> Any:
+    """Drive ``advance(start, stop, state) -> state`` over all steps.
+
+    Without ``progress``: one call for the whole loop. With it: one call per step, the next step
+    dispatched before waiting for the previous one (the device never waits for the host), and
+    ``progress(i)`` called when step i is done.
+    """
+    if progress is None:
+        return advance(0, num_steps, state)
+    previous = None
+    for i in range(num_steps):
+        state = advance(i, i + 1, state)
+        if previous is not None:
+            jax.block_until_ready(previous)
+            progress(i - 1)
+        previous = state
+    jax.block_until_ready(state)
+    progress(num_steps - 1)
+    return state
+
+
+def denoise(
+    unet: UNet3DConditionModel,
+    unet_params: Any,
+    latents: jax.Array,
+    text_emb_uncond: jax.Array,
+    text_emb_cond: jax.Array,
+    pose_features: Sequence[jax.Array] | None,
+    *,
+    scheduler: Any,
+    num_steps: int = 50,
+    guidance_scale: float = 12.5,
+    eta: float = 0.0,
+    seed: int = 0,
+    progress: Callable[[int], None] | None = None,
+) -> jax.Array:
+    """Run ``num_steps`` sampler steps from ``latents [b, f, h, w, c]``; return final latents.
+
+    Args:
+      text_emb_uncond, text_emb_cond: ``[b, n, d]`` (uncond = empty or negative prompt).
+      pose_features: the PoseEncoder's 4 maps for batch b, or None (no pose guidance).
+      scheduler: a ``fyp_jax.schedulers`` sampler (DDIM, DPM-Solver++).
+      eta: DDIM noise scale (its noise is keyed by ``seed``).
+      progress: host function called with the step index after each step (a progress bar);
+        the compiled program is the same with or without it.
+    """
+    if eta and not scheduler.supports_eta:
+        raise ConfigError(f"{type(scheduler).__name__} is deterministic: eta must be 0")
+    latents = latents * scheduler.init_noise_sigma
+    static = dict(scheduler=scheduler, num_steps=num_steps, cfg=uses_guidance(guidance_scale))
+    scalars = (jnp.float32(guidance_scale), jnp.float32(eta), jnp.int32(seed))
+
+    def advance(start, stop, state):
+        return run_steps_jit(unet, unet_params, state, text_emb_uncond, text_emb_cond,
+                             pose_features, jnp.int32(start), jnp.int32(stop), *scalars, **static)
+
+    state = (latents, scheduler.init_carry(latents))
+    return stepwise(advance, state, num_steps, progress)[0]
