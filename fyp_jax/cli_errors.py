@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from fyp_jax.errors import FypError
+from fyp_jax.errors import FypError, Interrupted
 
 
 def exit_on_user_error(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -19,6 +19,9 @@ def exit_on_user_error(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any
         if detail:
             print("\n".join(detail), file=sys.stderr)
         sys.exit(1)
+    except Interrupted as e:
+        print(str(e), file=sys.stderr)
+        sys.exit(e.exit_code)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         sys.exit(130)

@@ -31,3 +31,12 @@ class DataError(FypError):
 
 class TrainingError(FypError):
     """Training cannot continue (non-finite loss, incompatible checkpoint)."""
+
+
+class Interrupted(Exception):
+    """Training stopped on a signal after checkpointing; not a user error: the CLIs print the
+    message (where the checkpoint is) and exit with ``exit_code`` (128 + the signal number)."""
+
+    def __init__(self, message: str, exit_code: int):
+        super().__init__(message)
+        self.exit_code = exit_code

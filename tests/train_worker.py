@@ -62,4 +62,6 @@ def main(spec: dict) -> None:
 
 
 if __name__ == "__main__":
-    main(json.loads(sys.argv[1]))
+    from fyp_jax.cli_errors import exit_on_user_error
+
+    exit_on_user_error(main, json.loads(sys.argv[1]))

@@ -13,6 +13,7 @@ from fyp_jax.sharding import global_batch, make_mesh
 from fyp_jax.train import distributed
 from fyp_jax.train.checkpoint import Checkpointer
 from fyp_jax.train.data import DataSource
+from fyp_jax.train.interrupts import StopOnSignal
 from fyp_jax.train.optimizer import make_optimizer
 from fyp_jax.train.reporting import Reporter
 from fyp_jax.train.state import (
@@ -58,6 +59,7 @@ def _resume(ckpt: Checkpointer, state: TrainState, source: DataSource, cfg: Any)
             f"{meta.get('global_batch_size')} by {len(meta['data'])} process(es); resume with the "
             "same values or start a new workdir")
     source.set_state(meta["data"][jax.process_index()])
+    print(f"resumed from step {step} (checkpoint {ckpt.directory}/{step})", flush=True)
     return state
 
 
@@ -86,8 +88,14 @@ def _validate(cfg: Any, task: Task, state: TrainState, step: int, workdir: Path)
 
 def train(cfg: Any, task: Task, source: DataSource, workdir: str | Path) -> TrainState:
     """Train ``task`` for ``cfg.num_steps`` optimizer steps (resuming from the latest
-    checkpoint in ``workdir/checkpoints``); returns the final state."""
-    workdir = Path(workdir)
+    checkpoint in ``workdir/checkpoints``); returns the final state. SIGINT / SIGTERM finish
+    the step, checkpoint it and raise ``Interrupted`` (see ``interrupts``)."""
+    with StopOnSignal() as stop:
+        return _train(cfg, task, source, Path(workdir), stop)
+
+
+def _train(cfg: Any, task: Task, source: DataSource, workdir: Path, stop: StopOnSignal
+           ) -> TrainState:
     mesh = make_mesh(cfg.mesh.data, cfg.mesh.fsdp)
     check_batch(cfg, mesh.size)
     optimizer = make_optimizer(cfg.optim, cfg.num_steps)
@@ -101,6 +109,8 @@ def train(cfg: Any, task: Task, source: DataSource, workdir: str | Path) -> Trai
     ckpt = Checkpointer(workdir / "checkpoints", keep=cfg.checkpoint.keep,
                         async_save=cfg.checkpoint.async_save)
     state = _resume(ckpt, state, source, cfg)
+    if ckpt.latest_step() is not None:
+        stop.last_checkpoint = f"{ckpt.directory}/{ckpt.latest_step()}"
     step_fn = jit_step(make_train_step(task.loss_fn, optimizer, accum_steps=cfg.accum_steps,
                                        ema_decay=cfg.optim.ema_decay), shardings, mesh)
     first = int(jax.device_get(state.step))
@@ -117,8 +127,13 @@ def train(cfg: Any, task: Task, source: DataSource, workdir: str | Path) -> Trai
             if not np.all(metrics["finite"]):
                 _stop(ckpt, state, data_state, metrics, step, cfg)
             reporter.log(step, metrics)
-            if step % cfg.checkpoint.every == 0 or step == cfg.num_steps:
+            interrupted = stop.should_stop()
+            if interrupted or step % cfg.checkpoint.every == 0 or step == cfg.num_steps:
                 ckpt.save(state, _meta(cfg, source.get_state()))
+                stop.last_checkpoint = f"{ckpt.directory}/{step}"
+            if interrupted:
+                ckpt.wait()
+                raise stop.interrupted(step, ckpt.directory)
             if cfg.validation.every and step % cfg.validation.every == 0:
                 _validate(cfg, task, state, step, workdir)
     finally:
