@@ -27,6 +27,7 @@ from fyp_jax.bundle import ModelBundle
 from fyp_jax.errors import ConfigError, FypError
 from fyp_jax.pipeline import Pipeline, SamplingOptions
 from fyp_jax.pipeline.outputs import write_outputs
+from fyp_jax.pipeline.pipeline import check_size
 from fyp_jax.pose import load_pose_frames, write_video
 
 
@@ -72,11 +73,11 @@ class DemoService:
         self.limits = cfg.limits
         self.fps = cfg.fps
         self.pipeline = Pipeline(bundle, mesh=None)
-        self.sizes = [s for s in self.limits.sizes if _fits(self.pipeline, s)]
+        self.sizes = [s for s in self.limits.sizes if _fits(bundle, s)]
         if not self.sizes:
             raise ConfigError(f"none of the sizes {list(self.limits.sizes)} suits this model "
                               f"(multiples of {bundle.size_multiple}); set --config.limits.sizes")
-        self._root = Path(tempfile.mkdtemp(prefix="fyp_jax_app_"))
+        self.folder = Path(tempfile.mkdtemp(prefix="fyp_jax_app_"))   # every file it writes
 
     def check(self, request: Request) -> None:
         """ConfigError for a request outside the limits, before any work."""
@@ -139,7 +140,7 @@ class DemoService:
 
     def close(self) -> None:
         """Delete every file this service wrote."""
-        shutil.rmtree(self._root, ignore_errors=True)
+        shutil.rmtree(self.folder, ignore_errors=True)
 
     def _options(self, request: Request) -> SamplingOptions:
         return SamplingOptions(num_steps=int(request.steps), guidance_scale=float(request.guidance),
@@ -149,18 +150,18 @@ class DemoService:
     def _new_folder(self) -> Path:
         """A fresh folder for one request's files, after deleting those of expired requests."""
         cutoff = time.time() - self.limits.keep_outputs_s
-        for old in self._root.iterdir():
+        for old in self.folder.iterdir():
             if old.stat().st_mtime < cutoff:
                 shutil.rmtree(old, ignore_errors=True)
-        folder = self._root / uuid.uuid4().hex
+        folder = self.folder / uuid.uuid4().hex
         folder.mkdir()
         return folder
 
 
-def _fits(pipeline: Pipeline, size: str) -> bool:
+def _fits(bundle: ModelBundle, size: str) -> bool:
     height, width = (int(v) for v in size.lower().split("x"))
     try:
-        pipeline.check_size(height, width)
+        check_size(bundle, height, width)
     except FypError:
         return False
     return True
