@@ -10,9 +10,10 @@ import json
 import sys
 from pathlib import Path
 
-from absl import app, flags
+from absl import flags
 
 from fyp_jax.cli_errors import exit_on_user_error
+from fyp_jax.cli_flags import run_app
 
 flags.DEFINE_string("model", "assets/poseworld", "bundle folder")
 flags.DEFINE_string("variants", "full", "comma-separated: full, no_pose, frame_by_frame")
@@ -75,5 +76,10 @@ def main(argv) -> None:
     exit_on_user_error(run)
 
 
+def cli() -> None:
+    """The console script."""
+    run_app(main)
+
+
 if __name__ == "__main__":
-    app.run(main)
+    cli()

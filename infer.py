@@ -12,13 +12,13 @@ import logging
 import sys
 import time
 
-from absl import app, flags
-from ml_collections import config_flags
+from absl import flags
 
 from fyp_jax.cli_errors import exit_on_user_error
+from fyp_jax.cli_flags import define_config, run_app
 from fyp_jax.errors import ConfigError
 
-_CONFIG = config_flags.DEFINE_config_file("config", "configs/infer_default.py", "infer config")
+_CONFIG = define_config("config", "infer_default.py", "infer config")
 flags.DEFINE_multi_string("prompt", None, "text prompt (repeat for several videos in one batch)")
 flags.DEFINE_string("pose", None, "skeleton video (mp4/mov/gif/webm) or folder of frames")
 flags.DEFINE_string("model", None, "bundle folder, diffusers SD folder, or 'random-tiny'")
@@ -209,5 +209,10 @@ def main(argv) -> None:
     exit_on_user_error(lambda: run(resolved_config()))
 
 
+def cli() -> None:
+    """The console script."""
+    run_app(main)
+
+
 if __name__ == "__main__":
-    app.run(main)
+    cli()

@@ -9,13 +9,13 @@ small model from scratch: VAE + 2-D UNet + text encoder); writes a bundle infer.
 Rerunning the same command resumes from the latest checkpoint in the workdir.
 """
 
-from absl import app, logging
-from ml_collections import config_flags
+from absl import logging
 
 from fyp_jax.cli_errors import exit_on_user_error
+from fyp_jax.cli_flags import define_config, run_app
 
-_CONFIG = config_flags.DEFINE_config_file("config", "configs/train_stage1_tiny.py",
-                                          "training config (configs/train_*.py)")
+_CONFIG = define_config("config", "train_stage1_tiny.py",
+                        "training config (configs/train_*.py)")
 
 
 def main(argv):
@@ -26,5 +26,10 @@ def main(argv):
     exit_on_user_error(run, _CONFIG.value, stages=(0, 1))
 
 
+def cli() -> None:
+    """The console script."""
+    run_app(main)
+
+
 if __name__ == "__main__":
-    app.run(main)
+    cli()

@@ -10,13 +10,13 @@ processes: set JAX_COORDINATOR_ADDRESS, JAX_NUM_PROCESSES, JAX_PROCESS_ID in eac
 --config.distributed=True on a TPU pod / SLURM.
 """
 
-from absl import app, logging
-from ml_collections import config_flags
+from absl import logging
 
 from fyp_jax.cli_errors import exit_on_user_error
+from fyp_jax.cli_flags import define_config, run_app
 
-_CONFIG = config_flags.DEFINE_config_file("config", "configs/train_stage2_tiny.py",
-                                          "training config (configs/train_*.py)")
+_CONFIG = define_config("config", "train_stage2_tiny.py",
+                        "training config (configs/train_*.py)")
 
 
 def main(argv):
@@ -27,5 +27,10 @@ def main(argv):
     exit_on_user_error(run, _CONFIG.value, stages=(2,))
 
 
+def cli() -> None:
+    """The console script."""
+    run_app(main)
+
+
 if __name__ == "__main__":
-    app.run(main)
+    cli()
