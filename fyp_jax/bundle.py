@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 from flax import traverse_util
 
+from fyp_jax.bundle_check import read_meta
 from fyp_jax.errors import ConversionError
 from fyp_jax.models.clip_text import CLIPTextEncoder
 from fyp_jax.models.pose_encoder import PoseEncoder
@@ -147,7 +148,7 @@ def load_bundle(folder: str | os.PathLike, *, dtype: Any = None) -> ModelBundle:
         raise ConversionError(
             f"{folder} is not a fyp_jax model bundle (no bundle.json); convert a Stable Diffusion "
             "folder with `python -m fyp_jax.convert --sd PATH --out BUNDLE`")
-    meta = json.loads((folder / "bundle.json").read_text())
+    meta = read_meta(folder, REQUIRED, tuple(BUILDERS))
     if meta.get("format") != FORMAT or meta.get("version") != VERSION:
         raise ConversionError(f"{folder}/bundle.json: unsupported format "
                               f"{meta.get('format')!r} version {meta.get('version')!r}")
