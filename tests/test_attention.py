@@ -6,6 +6,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from jax.extend.core import jaxprs_in_params
 
 from fyp_jax.models import attention as attn
 from fyp_jax.models.attention_blockwise import blockwise_attention
@@ -94,3 +95,60 @@ def test_bfloat16_stays_bfloat16(always_blockwise):
     assert_close(out, want, 3e-2)
     dq = grads(attn.sparse_causal_attention, q, k, v)[0]
     assert dq.dtype == jnp.bfloat16
+
+
+def loop_primitives(fn, *args) -> set[str]:
+    """Names of the loop primitives (``lax.map`` is a scan) anywhere in ``fn``'s jaxpr."""
+    found = set()
+
+    def walk(jaxpr):
+        for eqn in jaxpr.eqns:
+            if eqn.primitive.name in ("scan", "while"):
+                found.add(eqn.primitive.name)
+            for sub in jaxprs_in_params(eqn.params):
+                walk(sub)
+
+    walk(jax.make_jaxpr(fn)(*args).jaxpr)
+    return found
+
+
+@pytest.mark.parametrize("backend, impl", [("cpu", "blockwise"), ("gpu", "cudnn"),
+                                           ("tpu", "xla")])
+def test_auto_impl_per_backend(backend, impl):
+    assert attn.resolve_impl("auto", backend) == impl
+    assert attn.resolve_impl("xla", backend) == "xla"
+
+
+def test_unknown_impl_is_a_config_error():
+    from fyp_jax.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="attention_impl"):
+        attn.resolve_impl("flash")
+
+
+@pytest.mark.parametrize("impl, loops", [("blockwise", True), ("xla", False), ("cudnn", False)])
+def test_impl_picks_the_kernel_and_matches(impl, loops):
+    """Float32 with "cudnn" (a GPU's "auto") is one XLA call, never the lax.map kernel."""
+    q, k, v = randn(*[(1, 2, 256, 2, 8)] * 3)
+    fn = lambda q, k, v: attn.sparse_causal_attention(q, k, v, impl=impl)  # noqa: E731
+    assert bool(loop_primitives(fn, q, k, v)) == loops
+    assert_close(fn(q, k, v), reference_sparse_causal(q, k, v), 1e-5)
+
+
+def test_unet_resolves_impl_when_built(fixture_config, monkeypatch):
+    """"auto" becomes the backend's kernel at construction; tracing never asks the backend."""
+    from fyp_jax.models.unet3d import UNet3DConditionModel
+
+    monkeypatch.setattr(jax, "default_backend", lambda: "gpu")
+    assert UNet3DConditionModel.from_config(fixture_config).attention_impl == "cudnn"
+    monkeypatch.undo()
+    unet = UNet3DConditionModel.from_config(fixture_config)
+    assert unet.attention_impl == "blockwise"
+    assert unet.clone(attention_impl="xla").attention_impl == "xla"
+
+    def no_backend():
+        raise AssertionError("the backend was looked up while tracing")
+
+    monkeypatch.setattr(jax, "default_backend", no_backend)
+    x, text = jnp.zeros((1, 2, 8, 8, 4)), jnp.zeros((1, 77, 32))
+    jax.eval_shape(unet.init, jax.random.key(0), x, 0, text)

@@ -85,6 +85,7 @@ class BasicTransformerBlock(nn.Module):
     heads: int
     use_temporal: bool = True
     rank: int = 160
+    attention_impl: str = "auto"
     dtype: DTypeLike | None = None
     param_dtype: DTypeLike = jnp.float32
 
@@ -92,8 +93,9 @@ class BasicTransformerBlock(nn.Module):
     def __call__(self, x: jnp.ndarray, context: jnp.ndarray) -> jnp.ndarray:
         """x ``[b, f, n, c]`` tokens per frame; context ``[b, m, d]`` text tokens."""
         kw = dict(dtype=self.dtype, param_dtype=self.param_dtype)
+        akw = dict(attention_impl=self.attention_impl, **kw)
         b, f, n, c = x.shape
-        attn1 = Attention(c, self.heads, name="attn1", **kw)
+        attn1 = Attention(c, self.heads, name="attn1", **akw)
         h = layer_norm("norm1", **kw)(x)
         if self.use_temporal:
             x = x + attn1.sparse_causal(h)
@@ -101,12 +103,12 @@ class BasicTransformerBlock(nn.Module):
             x = x + attn1(h.reshape(b * f, n, c)).reshape(x.shape)
         h = layer_norm("norm2", **kw)(x).reshape(b * f, n, c)
         ctx = jnp.repeat(context, f, axis=0)
-        x = x + Attention(c, self.heads, name="attn2", **kw)(h, ctx).reshape(x.shape)
+        x = x + Attention(c, self.heads, name="attn2", **akw)(h, ctx).reshape(x.shape)
         x = x + FeedForward(c, name="ff", **kw)(layer_norm("norm3", **kw)(x))
         if not self.use_temporal:
             return x
         xt = jnp.swapaxes(x, 1, 2).reshape(b * n, f, c)  # frames become the sequence
-        xt = xt + Attention(c, self.heads, name="attn_temp", **kw)(layer_norm("norm_temp", **kw)(xt))
+        xt = xt + Attention(c, self.heads, name="attn_temp", **akw)(layer_norm("norm_temp", **kw)(xt))
         xt = TemporalConv(c, temporal_rank(c, self.rank), name="conv_temporal", **kw)(xt)
         return jnp.swapaxes(xt.reshape(b, n, f, c), 1, 2)
 
@@ -119,6 +121,7 @@ class Transformer3DModel(nn.Module):
     groups: int = 32
     use_temporal: bool = True
     rank: int = 160
+    attention_impl: str = "auto"
     dtype: DTypeLike | None = None
     param_dtype: DTypeLike = jnp.float32
 
@@ -129,7 +132,7 @@ class Transformer3DModel(nn.Module):
         h = GroupNorm(self.groups, 1e-6, name="norm", **kw)(x.reshape(b * f, hh, ww, c))
         h = nn.Conv(self.features, (1, 1), name="proj_in", **kw)(h).reshape(b, f, hh * ww, c)
         h = BasicTransformerBlock(
-            self.features, self.heads, self.use_temporal, self.rank,
+            self.features, self.heads, self.use_temporal, self.rank, self.attention_impl,
             name="transformer_blocks_0", **kw,
         )(h, context)
         h = nn.Conv(self.features, (1, 1), name="proj_out", **kw)(h.reshape(b, f, hh, ww, c))

@@ -15,6 +15,7 @@ import jax.numpy as jnp
 from jax.typing import DTypeLike
 
 from fyp_jax.errors import ConfigError
+from fyp_jax.models.attention import resolve_impl
 from fyp_jax.models.embeddings import TimestepEmbedding, timestep_features
 from fyp_jax.models.norms import GroupNorm
 from fyp_jax.models.unet_blocks import DownBlock, MidBlock, UpBlock
@@ -47,8 +48,15 @@ class UNet3DConditionModel(nn.Module):
     use_temporal: bool = True
     temporal_rank: int = 160
     remat_policy: str | None = None  # a jax.checkpoint_policies name: remat every resnet/transformer
+    # auto | xla | cudnn | blockwise (fyp_jax.models.attention); "auto" is resolved for JAX's
+    # default backend when the module is built, so a traced forward never looks it up.
+    attention_impl: str = "auto"
     dtype: DTypeLike | None = None
     param_dtype: DTypeLike = jnp.float32
+
+    def __post_init__(self):
+        object.__setattr__(self, "attention_impl", resolve_impl(self.attention_impl))
+        super().__post_init__()
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], **overrides) -> UNet3DConditionModel:
@@ -70,7 +78,7 @@ class UNet3DConditionModel(nn.Module):
     def _block_kwargs(self) -> dict:
         return dict(groups=self.norm_num_groups, eps=self.norm_eps, use_temporal=self.use_temporal,
                     temporal_rank=self.temporal_rank, remat_policy=self.remat_policy,
-                    dtype=self.dtype, param_dtype=self.param_dtype)
+                    attention_impl=self.attention_impl, dtype=self.dtype, param_dtype=self.param_dtype)
 
     @nn.compact
     def __call__(

@@ -50,6 +50,7 @@ class BlockSettings(nn.Module):
     use_temporal: bool = True
     temporal_rank: int = 160
     remat_policy: str | None = None
+    attention_impl: str = "auto"
     dtype: DTypeLike | None = None
     param_dtype: DTypeLike = jnp.float32
 
@@ -67,7 +68,7 @@ class BlockSettings(nn.Module):
     def transformer(self, name: str) -> Transformer3DModel:
         return self._layer(Transformer3DModel)(
             self.features, self.heads, self.groups, self.use_temporal, self.temporal_rank,
-            name=name, dtype=self.dtype, param_dtype=self.param_dtype)
+            self.attention_impl, name=name, dtype=self.dtype, param_dtype=self.param_dtype)
 
 
 class DownBlock(BlockSettings):
