@@ -5,7 +5,6 @@ so the session compiles one program."""
 from __future__ import annotations
 
 import re
-import socket
 from pathlib import Path
 
 import httpx
@@ -13,6 +12,8 @@ import pytest
 
 gr = pytest.importorskip("gradio", reason="the web demo needs gradio (pip install -e '.[app]')")
 gradio_client = pytest.importorskip("gradio_client")
+
+from app_server import free_port  # noqa: E402
 
 from configs.app import get_config  # noqa: E402
 from fyp_jax.app.page import build_page, launch_options  # noqa: E402
@@ -27,12 +28,6 @@ POSE = EXAMPLES[0]             # assets/poseworld_pose.gif: 16 frames at 64x64
 FRAMES, STEPS = 4, 2
 GOOD = dict(prompt="a red figure waving on a beach background", frames=FRAMES, steps=STEPS,
             guidance=7.5, seed=0)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def request(**changes) -> Request:

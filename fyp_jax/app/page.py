@@ -30,6 +30,7 @@ TITLE = "FollowYourPose in JAX: pose-guided text-to-video"
 # gradio recognises a progress parameter by its default value, an instance of gr.Progress.
 STEPS_PROGRESS = gr.Progress()
 TQDM_PROGRESS = gr.Progress(track_tqdm=True)   # the pose extraction's tqdm bar, in the page
+VIDEO_HEIGHT = 280
 
 
 def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -90,40 +91,40 @@ def build_page(service: DemoService, cfg: ml_collections.ConfigDict,
         with gr.Row():
             with gr.Column():
                 pose = gr.File(label="Pose", file_types=POSE_FILE_TYPES, type="filepath",
-                               elem_id="pose")
+                               height=160, elem_id="pose")
                 gr.Examples([[str(p)] for p in examples], inputs=[pose], label="Example poses",
                             elem_id="examples")
-                skeleton = gr.Video(label="Skeleton used (the chosen frames)", interactive=False,
-                                    autoplay=True, loop=True, elem_id="skeleton")
-                prompt = gr.Textbox(label="Prompt", value=d.prompt, elem_id="prompt")
-                unknown_words = gr.Markdown(elem_id="unknown-words")
-                if service.bundle.vocabulary:
-                    gr.Markdown("This model knows only these words: "
-                                + " ".join(service.bundle.vocabulary))
-                negative = gr.Textbox(label="Negative prompt", value=d.negative_prompt)
-                with gr.Row():
-                    frames = gr.Slider(1, lim.max_frames, value=d.frames, step=1, label="Frames")
-                    stride = gr.Slider(1, lim.max_stride, value=d.stride, step=1,
-                                       label="Stride (take every n-th pose frame)")
-                    start = gr.Slider(0, lim.max_start, value=d.start, step=1,
-                                      label="Start (first pose frame)")
-                with gr.Row():
-                    size = gr.Dropdown(service.sizes, value=d.size, label="Size (HEIGHTxWIDTH)")
-                    scheduler = gr.Dropdown(list(SCHEDULERS), value=d.scheduler,
-                                            label="Scheduler")
-                with gr.Row():
-                    steps = gr.Slider(1, lim.max_steps, value=d.steps, step=1, label="Steps")
-                    guidance = gr.Slider(0, lim.max_guidance, value=d.guidance, step=0.5,
-                                         label="Guidance")
-                    seed = gr.Number(value=d.seed, precision=0, label="Seed")
-                button = gr.Button("Generate", variant="primary", elem_id="generate")
-            with gr.Column():
-                video = gr.Video(label="Video", interactive=False, autoplay=True, loop=True,
-                                 elem_id="video")
-                grid = gr.Video(label="Skeleton | video", interactive=False, autoplay=True,
-                                loop=True, elem_id="grid")
-                downloads = gr.File(label="Downloads (mp4, gif)", file_count="multiple",
-                                    interactive=False)
+            skeleton = gr.Video(label="Skeleton used (the chosen frames)", interactive=False,
+                                autoplay=True, loop=True, height=VIDEO_HEIGHT, elem_id="skeleton")
+        with gr.Row(equal_height=True):
+            prompt = gr.Textbox(label="Prompt", value=d.prompt, scale=4, elem_id="prompt")
+            button = gr.Button("Generate", variant="primary", scale=1, elem_id="generate")
+        unknown_words = gr.Markdown(elem_id="unknown-words")
+        if service.bundle.vocabulary:
+            gr.Markdown("This model knows only these words: "
+                        + " ".join(service.bundle.vocabulary))
+        with gr.Accordion("Settings", open=False):
+            negative = gr.Textbox(label="Negative prompt", value=d.negative_prompt)
+            with gr.Row():
+                frames = gr.Slider(1, lim.max_frames, value=d.frames, step=1, label="Frames")
+                stride = gr.Slider(1, lim.max_stride, value=d.stride, step=1,
+                                   label="Stride (every n-th pose frame)")
+                start = gr.Slider(0, lim.max_start, value=d.start, step=1,
+                                  label="Start (first pose frame)")
+                size = gr.Dropdown(service.sizes, value=d.size, label="Size (HEIGHTxWIDTH)")
+            with gr.Row():
+                steps = gr.Slider(1, lim.max_steps, value=d.steps, step=1, label="Steps")
+                guidance = gr.Slider(0, lim.max_guidance, value=d.guidance, step=0.5,
+                                     label="Guidance")
+                seed = gr.Number(value=d.seed, precision=0, label="Seed")
+                scheduler = gr.Dropdown(list(SCHEDULERS), value=d.scheduler, label="Scheduler")
+        with gr.Row():
+            video = gr.Video(label="Video", interactive=False, autoplay=True, loop=True,
+                             height=VIDEO_HEIGHT, elem_id="video")
+            grid = gr.Video(label="Skeleton | video", interactive=False, autoplay=True,
+                            loop=True, height=VIDEO_HEIGHT, elem_id="grid")
+        downloads = gr.File(label="Downloads (mp4, gif)", file_count="multiple",
+                            interactive=False, height=120)
         files = gr.State()
 
         inputs = [prompt, pose, frames, steps, guidance, seed, negative, stride, start, size,
