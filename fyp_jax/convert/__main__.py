@@ -1,5 +1,6 @@
 """``python -m fyp_jax.convert`` / ``fyp-convert``: a diffusers SD folder (+ FollowYourPose
-checkpoint, + pose_encoder.pth) -> a fyp_jax model bundle that loads without torch."""
+checkpoint, + pose_encoder.pth), or the published snapshot folder holding all three
+(``--from-snapshot``), -> a fyp_jax model bundle that loads without torch."""
 
 from __future__ import annotations
 
@@ -12,11 +13,16 @@ from tqdm import tqdm
 from fyp_jax.bundle import write_bundle_meta, write_component
 from fyp_jax.cli_errors import exit_on_user_error
 from fyp_jax.convert.diffusers_folder import check_sd_folder, iter_components, scheduler_config
+from fyp_jax.convert.snapshot import find_snapshot
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="fyp-convert", description=__doc__)
-    p.add_argument("--sd", required=True, help="diffusers Stable Diffusion 1.x folder")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--sd", help="diffusers Stable Diffusion 1.x folder")
+    source.add_argument("--from-snapshot", metavar="FOLDER",
+                        help="the downloaded FollowYourPose snapshot (followyourpose_checkpoint-"
+                             "1000/, stable-diffusion-v1-4/, pose_encoder.pth)")
     p.add_argument("--fyp", default=None,
                    help="FollowYourPose checkpoint: folder with pytorch_model.bin / "
                         "model.safetensors, or the file itself")
@@ -28,11 +34,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def convert(argv: Sequence[str] | None = None) -> str:
-    args = build_parser().parse_args(argv)
-    root = check_sd_folder(args.sd)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    sd, fyp, pose_encoder = args.sd, args.fyp, args.pose_encoder
+    if args.from_snapshot:
+        if fyp or pose_encoder:
+            parser.error("--from-snapshot finds the checkpoint and pose encoder itself; "
+                         "drop --fyp / --pose_encoder")
+        snapshot = find_snapshot(args.from_snapshot)
+        sd, fyp, pose_encoder = snapshot.sd, snapshot.fyp_checkpoint, snapshot.pose_encoder
+        print(f"snapshot {args.from_snapshot}: {fyp}, {sd}, {pose_encoder}; not read: "
+              f"{', '.join(snapshot.ignored) or 'nothing'}")
+    root = check_sd_folder(sd)
     configs = {}
-    steps = tqdm(iter_components(root, args.fyp, args.pose_encoder), desc="converting", unit="part",
-                 total=4 if (args.fyp or args.pose_encoder) else 3)
+    steps = tqdm(iter_components(root, fyp, pose_encoder), desc="converting", unit="part",
+                 total=4 if (fyp or pose_encoder) else 3)
     for name, config, params in steps:
         steps.set_postfix_str(name)
         write_component(args.out, name, params, args.dtype)
