@@ -12,8 +12,8 @@ from fyp_jax.data.builders import build_laion_pose, build_latent_cache, build_vi
 
 pytest.importorskip(
     "apache_beam",
-    reason="apache-beam (the [beam] extra) is not installed: apache-beam 2.77 needs pyarrow<26"
-    " and protobuf<7, the test environment has pyarrow 26.0.1 and protobuf 7",
+    reason="apache-beam (in the [beam] and [test] extras) is not installed; it needs pyarrow<26"
+    " and protobuf<7, so it cannot join an environment that has pyarrow 26 or protobuf 7",
 )
 
 TWO_PROCESSES = "--direct_num_workers=2 --direct_running_mode=multi_processing"
