@@ -5,6 +5,7 @@ so the session compiles one program."""
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import httpx
@@ -14,6 +15,7 @@ gr = pytest.importorskip("gradio", reason="the web demo needs gradio (pip instal
 gradio_client = pytest.importorskip("gradio_client")
 
 from app_server import free_port  # noqa: E402
+from conftest import POSE_EXAMPLES  # noqa: E402
 
 from configs.app import get_config  # noqa: E402
 from fyp_jax.app.page import build_page, launch_options  # noqa: E402
@@ -21,6 +23,7 @@ from fyp_jax.app.service import DemoService, Request  # noqa: E402
 from fyp_jax.bundle import load_bundle  # noqa: E402
 from fyp_jax.errors import ConfigError, PoseInputError  # noqa: E402
 from fyp_jax.pose import read_video  # noqa: E402
+from fyp_jax.pose.classify import measure  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = [ROOT / p for p in get_config().examples]
@@ -107,6 +110,19 @@ def test_preview_shows_the_chosen_frames_and_says_when_the_stride_was_lowered(se
     path, notes = service.preview(request(frames=FRAMES, stride=10))
     assert read_video(path).shape == (FRAMES, 64, 64, 3)
     assert any("using stride 5" in n for n in notes)     # 16 frames: 4 at stride 10 do not fit
+
+
+@pytest.mark.slow
+def test_a_video_of_a_person_is_extracted_and_its_skeleton_shown(service, tmp_path):
+    dance = POSE_EXAMPLES / "dancing_example_4.mp4"
+    if not dance.exists():
+        pytest.skip(f"{dance} not here")
+    upload = tmp_path / "dance.mp4"         # as gradio stores an upload: a copy, writable folder
+    shutil.copy(dance, upload)
+    path, notes = service.preview(request(pose=str(upload), frames=8, stride=4, size="256x256"))
+    assert any("extracting its skeleton" in n for n in notes)
+    assert read_video(path).shape == (8, 256, 256, 3)
+    assert measure(read_video(path)).is_skeleton
 
 
 def test_generate_writes_video_grid_and_downloads(service):
