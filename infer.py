@@ -40,6 +40,8 @@ flags.DEFINE_string("prompts_file", None, "JSON lines of jobs {\"prompt\", \"pos
                     "jobs whose files exist skipped")
 flags.DEFINE_integer("batch_size", None, "prompts per batch with --prompts_file (split over the "
                      "devices)")
+flags.DEFINE_bool("extract", None, "extract the skeleton of a --pose video of a person (cached); "
+                  "--noextract: stop with the command to run instead")
 flags.DEFINE_string("source_video", None, "start from the DDIM inversion of this video (sampled "
                     "like --pose): character replacement / background change")
 
@@ -51,7 +53,8 @@ def resolved_config():
     cfg = _CONFIG.value
     for name in ("prompt", "pose", "model", "fyp_checkpoint", "pose_encoder", "frames", "stride",
                  "start", "height", "width", "steps", "guidance", "seed", "scheduler",
-                 "negative_prompt", "out", "source_video", "prompts_file", "batch_size"):
+                 "negative_prompt", "out", "source_video", "prompts_file", "batch_size",
+                 "extract"):
         value = flags.FLAGS[name].value
         if value is not None:
             setattr(cfg, FLAG_TO_FIELD.get(name, name), value)
@@ -59,8 +62,22 @@ def resolved_config():
 
 
 def check(cfg) -> None:
+    from fyp_jax.cli_flags import check_text
+
     if not cfg.prompts_file and (not cfg.prompts or not all(p.strip() for p in cfg.prompts)):
         raise ConfigError("no prompt given: pass at least one non-empty --prompt")
+    for i, text in enumerate([*cfg.prompts, cfg.negative_prompt]):
+        check_text(text, f"prompt {i + 1}" if i < len(cfg.prompts) else "--negative_prompt")
+    for name in ("pose", "source_video", "model"):
+        if flags.FLAGS[name].present and not getattr(cfg, name).strip():
+            raise ConfigError(f"--{name} is empty; name a file or folder (or leave the flag out)")
+    if cfg.stride is not None and cfg.stride < 1 or cfg.start < 0:
+        raise ConfigError(f"--stride must be at least 1 and --start at least 0, got {cfg.stride} "
+                          f"and {cfg.start}")
+    if cfg.pose and not cfg.prompts_file:
+        from fyp_jax.pose.video import prepare_pose_source
+
+        prepare_pose_source(cfg.pose, cfg.extract)  # before JAX starts its threads
     if cfg.prompts_file and cfg.source_video:
         raise ConfigError("--source_video applies to --prompt runs, not to --prompts_file")
     if cfg.batch_size < 1:
@@ -107,7 +124,8 @@ def pose_frames(cfg, path):
     from fyp_jax.pose import load_pose_frames
 
     return load_pose_frames(path, cfg.frames, stride=cfg.stride, start=cfg.start,
-                            size=(cfg.height, cfg.width)) if path else None
+                            size=(cfg.height, cfg.width), fps=cfg.fps,
+                            extract=cfg.extract) if path else None
 
 
 def make_pipeline(cfg, bundle):
@@ -121,11 +139,13 @@ def make_pipeline(cfg, bundle):
 
 
 def run(cfg) -> None:
+    from fyp_jax.output_folder import output_folder
     from fyp_jax.pipeline.compile_cache import enable_compilation_cache
     from fyp_jax.pipeline.pipeline import check_size
     from fyp_jax.train import distributed
 
     check(cfg)
+    cfg.out = str(output_folder(cfg.out))
     distributed.initialize()
     bundle = load(cfg)
     check_size(bundle, cfg.height, cfg.width)
@@ -145,7 +165,10 @@ def run_prompts(cfg, bundle) -> None:
     skeleton = pose_frames(cfg, cfg.pose)
     source = None
     if cfg.source_video:
-        source = (pose_frames(cfg, cfg.source_video) * 255 + 0.5).astype("uint8")
+        from fyp_jax.pose import load_video_frames
+
+        source = load_video_frames(cfg.source_video, cfg.frames, cfg.stride, cfg.start,
+                                   (cfg.height, cfg.width), fps=cfg.fps)
     warn_unknown_words(bundle, cfg.prompts)
     pipe = make_pipeline(cfg, bundle)
     t0 = time.perf_counter()

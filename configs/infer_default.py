@@ -1,19 +1,24 @@
 """infer.py defaults (every field can be set as --config.<field>=... or by its own flag)."""
 
+from pathlib import Path
+
 import ml_collections
+
+ASSETS = Path(__file__).resolve().parents[1] / "assets"
 
 
 def get_config() -> ml_collections.ConfigDict:
     c = ml_collections.ConfigDict()
-    c.model = "assets/poseworld"     # bundle folder | diffusers SD folder | random-tiny
+    c.model = str(ASSETS / "poseworld")     # bundle folder | diffusers SD folder | random-tiny
     c.fyp_checkpoint = ""            # with an SD folder: FollowYourPose checkpoint (folder or file)
     c.pose_encoder = ""              # with an SD folder: pose_encoder.pth
-    c.pose = "assets/poseworld_pose.gif"
+    c.pose = str(ASSETS / "poseworld_pose.gif")
     c.prompts = ["a red figure waving on a beach background"]
     c.negative_prompt = ""
     c.source_video = ""              # start from this video's DDIM inversion (use_inv_latent)
     c.frames = 8
-    c.stride = 1                     # every frame of the pose video (the original: 5)
+    c.stride = ml_collections.config_dict.placeholder(int)  # None: from the pose video's fps
+    c.extract = True                 # a --pose video of a person: extract its skeleton (cached)
     c.start = 0
     c.height = 64
     c.width = 64
@@ -22,7 +27,7 @@ def get_config() -> ml_collections.ConfigDict:
     c.scheduler = "ddim"
     c.eta = 0.0
     c.seed = 0
-    c.out = "out"
+    c.out = ""                       # "": a new run folder out/<date-time>
     c.fps = 8
     c.decode_chunk = 8
     c.prompts_file = ""              # JSON lines of jobs (see README, "Batch jobs")

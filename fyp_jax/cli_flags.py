@@ -20,6 +20,8 @@ from typing import Any, NoReturn
 from absl import app, flags
 from ml_collections import config_flags
 
+from fyp_jax.errors import ConfigError
+
 PROJECT = Path(__file__).resolve().parents[1]
 CONFIGS = PROJECT / "configs"
 
@@ -128,3 +130,14 @@ def _override_with(field: str) -> str | None:
         if match:
             return match.group(1)
     return None
+
+
+def check_text(text: str, what: str) -> None:
+    """ConfigError unless `text` (from the command line) is valid UTF-8 text: Python keeps
+    undecodable argument bytes as lone surrogates, which the tokenizer cannot take."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise ConfigError(f"{what} is not valid UTF-8 text (byte "
+                          f"{ord(text[error.start]) - 0xDC00:#04x} at {error.start}); check the "
+                          "terminal's or file's encoding") from error

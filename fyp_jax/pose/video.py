@@ -11,7 +11,7 @@ import numpy as np
 from fyp_jax.errors import PoseInputError
 from fyp_jax.pose.classify import classify
 from fyp_jax.pose.frame_plan import FramePlan, plan_frames, stride_for_rate
-from fyp_jax.pose.frame_source import IMAGE_SUFFIXES, iter_frames, open_frames
+from fyp_jax.pose.frame_source import IMAGE_SUFFIXES, FrameSource, iter_frames, open_frames
 from fyp_jax.pose.keypoints import PoseSequence, load_keypoints
 from fyp_jax.pose.raw_video import extract_command, extracted_keypoints
 from fyp_jax.pose.render import render_sequence
@@ -22,7 +22,9 @@ __all__ = [
     "is_keypoint_file",
     "iter_frames",
     "load_pose_frames",
+    "load_video_frames",
     "open_frames",
+    "prepare_pose_source",
     "read_video",
     "write_video",
 ]
@@ -67,25 +69,64 @@ def load_pose_frames(
     to the largest that fits and a warning is logged. Otherwise, and for a missing or unreadable
     file, PoseInputError.
     """
+    pose = _open_pose_source(path, extract, progress)
+    if isinstance(pose, PoseSequence):
+        return _drawn_pose_frames(pose, num_frames, stride, start, size, fps)
+    return _sampled_frames(pose, num_frames, stride, start, size, fps).astype(np.float32) / 255.0
+
+
+def prepare_pose_source(path: str | Path, extract: bool = True, progress: bool = True) -> None:
+    """What `load_pose_frames` does first, for a CLI to call before any model work: the pose
+    source exists and reads, and a video of a person has its skeleton extracted (and cached)
+    now, or, with `extract` False, PoseInputError naming the command."""
+    _open_pose_source(path, extract, progress)
+
+
+def _open_pose_source(path: str | Path, extract: bool, progress: bool) -> PoseSequence | FrameSource:
+    """Keypoints (from a file or extracted) or an opened skeleton video."""
     if not str(path).strip():
         raise PoseInputError("the pose path is empty; pass a skeleton video, a keypoint file or "
                              "a video of a person")
     if is_keypoint_file(path):
-        return _drawn_pose_frames(load_keypoints(path), num_frames, stride, start, size, fps)
+        return load_keypoints(path)
     source = open_frames(path)
     verdict = classify(source)
-    if not verdict.is_skeleton:
-        if not extract:
-            raise PoseInputError(
-                f"{source.path} looks like a video of a person, not a skeleton video "
-                f"({verdict.describe()}); extract its skeleton with: "
-                f"{extract_command(source.path)} (or drop --no-extract to have it done and cached)")
-        seq = extracted_keypoints(source.path, progress=progress)
-        return _drawn_pose_frames(seq, num_frames, stride, start, size, fps)
+    if verdict.is_skeleton:
+        return source
+    if not extract:
+        raise PoseInputError(
+            f"{source.path} looks like a video of a person, not a skeleton video "
+            f"({verdict.describe()}); extract its skeleton with: {extract_command(source.path)} "
+            "(or leave extraction on, without --noextract, to have it done and cached)")
+    return extracted_keypoints(source.path, progress=progress)
+
+
+def load_video_frames(
+    path: str | Path,
+    num_frames: int,
+    stride: int | None,
+    start: int = 0,
+    size: tuple[int, int] | None = (512, 512),
+    *,
+    fps: float = 8.0,
+) -> np.ndarray:
+    """The frames of any video sampled as `load_pose_frames` samples a skeleton video (no
+    classification, no extraction), as uint8 [num_frames, H, W, 3]: e.g. the video to invert
+    for editing."""
+    return _sampled_frames(open_frames(path), num_frames, stride, start, size, fps)
+
+
+def _sampled_frames(
+    source: FrameSource,
+    num_frames: int,
+    stride: int | None,
+    start: int,
+    size: tuple[int, int] | None,
+    fps: float,
+) -> np.ndarray:
     stride = _chosen_stride(stride, source.fps, fps)
     plan = _logged_plan(source.path, source.num_frames, num_frames, stride, start)
-    frames = np.stack(list(iter_frames(source, plan.indices, size)))
-    return frames.astype(np.float32) / 255.0
+    return np.stack(list(iter_frames(source, plan.indices, size)))
 
 
 def is_keypoint_file(path: str | Path) -> bool:
