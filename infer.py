@@ -44,6 +44,8 @@ flags.DEFINE_bool("extract", None, "extract the skeleton of a --pose video of a 
                   "--noextract: stop with the command to run instead")
 flags.DEFINE_string("source_video", None, "start from the DDIM inversion of this video (sampled "
                     "like --pose): character replacement / background change")
+flags.DEFINE_string("original_config", None, "the original FollowYourPose's pose_sample.yaml: "
+                    "its fields onto this config (--config.x and flags win); unused ones named")
 
 FLAG_TO_FIELD = {"prompt": "prompts"}
 
@@ -51,6 +53,10 @@ FLAG_TO_FIELD = {"prompt": "prompts"}
 def resolved_config():
     """The config file's values with every explicitly given flag on top."""
     cfg = _CONFIG.value
+    if flags.FLAGS.original_config:
+        from fyp_jax.original_config import apply_original_config
+
+        apply_original_config(cfg, flags.FLAGS.original_config, "sample", sys.argv)
     for name in ("prompt", "pose", "model", "fyp_checkpoint", "pose_encoder", "frames", "stride",
                  "start", "height", "width", "steps", "guidance", "seed", "scheduler",
                  "negative_prompt", "out", "source_video", "prompts_file", "batch_size",

@@ -24,6 +24,7 @@ Mapped beyond the obvious renames:
 from __future__ import annotations
 
 import dataclasses
+import logging
 import re
 from pathlib import Path
 from typing import Any
@@ -263,3 +264,12 @@ def map_original_config(path: str | Path, kind: str) -> OriginalMapping:
     reader = _Reader(document)
     (_sample if kind == "sample" else _train)(reader)
     return reader.finish()
+
+
+def apply_original_config(cfg: Any, path: str | Path, kind: str, argv: list[str]) -> None:
+    """What `--original_config PATH` does in a CLI: map the YAML onto `cfg`, except the fields
+    given as `--config.x` in `argv`, and warn about every field it does not carry over."""
+    mapping = map_original_config(path, kind)
+    mapping.apply(cfg, keep=command_line_fields(argv))
+    if mapping.unmapped or mapping.notes:
+        logging.getLogger("fyp_jax").warning("%s:\n%s", path, mapping.summary())
