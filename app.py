@@ -13,14 +13,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from absl import app, flags
-from ml_collections import config_flags
+from absl import flags
 
 from fyp_jax.cli_errors import exit_on_user_error
+from fyp_jax.cli_flags import PROJECT, define_config, project_path, run_app
 from fyp_jax.errors import ConfigError
 
-ROOT = Path(__file__).resolve().parent
-_CONFIG = config_flags.DEFINE_config_file("config", str(ROOT / "configs/app.py"), "app config")
+_CONFIG = define_config("config", "app.py", "app config")
 flags.DEFINE_string("model", None, "bundle folder or diffusers SD folder (default: the config's)")
 flags.DEFINE_string("host", None, "address to bind (default 127.0.0.1: this machine only)")
 flags.DEFINE_integer("port", None, "port (default 7860)")
@@ -44,13 +43,14 @@ def load(cfg):
     dtypes = {"float32": None, "bfloat16": jnp.bfloat16}
     if cfg.dtype not in dtypes:
         raise ConfigError(f"unknown dtype {cfg.dtype!r}; known: {', '.join(dtypes)}")
-    return load_model(cfg.model, fyp_checkpoint=cfg.fyp_checkpoint or None,
-                      pose_encoder=cfg.pose_encoder or None, dtype=dtypes[cfg.dtype])
+    return load_model(project_path(cfg.model),
+                      fyp_checkpoint=project_path(cfg.fyp_checkpoint) or None,
+                      pose_encoder=project_path(cfg.pose_encoder) or None, dtype=dtypes[cfg.dtype])
 
 
 def examples(cfg) -> list[Path]:
-    """The config's example poses (relative to this repository), each of which must exist."""
-    paths = [ROOT / p for p in cfg.examples]
+    """The config's example poses (relative to the project), each of which must exist."""
+    paths = [PROJECT / p for p in cfg.examples]
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise ConfigError(f"example pose(s) not found: {', '.join(missing)}")
@@ -78,5 +78,10 @@ def main(argv) -> None:
     exit_on_user_error(lambda: serve(resolved_config()))
 
 
+def cli() -> None:
+    """The console script."""
+    run_app(main)
+
+
 if __name__ == "__main__":
-    app.run(main)
+    cli()
