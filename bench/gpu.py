@@ -4,13 +4,15 @@ MFU = FLOPs counted by ``fyp_jax.models.flops`` (2 per multiply-add of convoluti
 as bench/unet.py) / seconds / peak. Two peaks are reported: the chip's datasheet dense bf16 rate
 (``--peak_tflops``, H100/H200 SXM: 989) and a bf16 8192^3 matmul measured in the same run.
 
-Cases (``--cases``, in this order; each prints its ``RESULT`` line as soon as it is done, and a
-case that fails prints its error and the run goes on):
+Cases (``--cases``, in this order; each prints its ``RESULT`` line as soon as it is done; a
+case that fails prints its error, the run goes on, and the exit status is 1):
   matmul   the measured bf16 matmul ceiling;
   fwd      UNet3D forward + pose encoder at batch 2 (classifier-free guidance), as bench/unet.py;
   fwdbwd   forward + backward of the stage-2 trainable parameters (batch 2, ``--remat``);
-  sample   ``generate()``: text + pose -> video with 50 DDIM steps, guidance, VAE decode: first
-           call (compiles) and steady calls; its MFU counts only the UNet and pose encoder.
+  sample   the Pipeline: text + pose -> video with 50 DDIM steps, guidance, VAE decode: first
+           call (compiles), a second call with another prompt, seed and guidance, steady calls;
+           its MFU counts only the UNet and pose encoder. The share of a call that is not the
+           UNet loop comes from a second step count: T(n) = rest + n * step.
 
     python bench/gpu.py                     # on the GPU
     python bench/gpu.py --tiny --steps 2    # the same code at toy size: a CPU smoke run
@@ -83,7 +85,7 @@ def bench_sample(args, peaks: dict[str, float]) -> str:
 
     from configs.models import tiny
     from fyp_jax.models.flops import unet_flops
-    from fyp_jax.pipeline.generate import SamplingOptions, generate
+    from fyp_jax.pipeline import Pipeline, SamplingOptions
     from fyp_jax.pipeline.random_bundle import random_bundle
 
     configs, scheduler = tiny.bundle_configs() if args.tiny else bundle_configs("sd14")
@@ -91,29 +93,37 @@ def bench_sample(args, peaks: dict[str, float]) -> str:
     size = args.latent * bundle.vae_factor
     skeleton = np.random.default_rng(0).uniform(0, 1, (args.frames, size, size, 3)).astype(
         np.float32)
-    options = SamplingOptions(num_steps=args.steps, guidance_scale=12.5)
+    pipe = Pipeline(bundle)
 
-    def call():
-        generate(bundle, ["a figure dancing"], skeleton, frames=args.frames, height=size,
-                 width=size, options=options)
+    def call(steps=args.steps, prompt="a figure dancing", seed=0, guidance=12.5):
+        pipe([prompt], skeleton, frames=args.frames, height=size, width=size,
+             options=SamplingOptions(num_steps=steps, guidance_scale=guidance, seed=seed))
 
     first = _timed(call, 1)[0]
+    second = _timed(lambda: call(prompt="a person waving", seed=1, guidance=8.0), 1)[0]
     times = _timed(call, max(2, args.repeats - 1))
     med = statistics.median(times)
+    few = max(1, args.steps // 5)
+    call(few)  # compiles the loop for the other step count
+    few_med = statistics.median(_timed(lambda: call(few), max(2, args.repeats - 1)))
+    per_step = (med - few_med) / (args.steps - few)
+    rest = med - args.steps * per_step
     unet, pose = bundle.modules["unet"], bundle.modules["pose_encoder"]
     text_len = bundle.modules["text_encoder"].max_position_embeddings
-    per_step = unet_flops(unet, batch=2, frames=args.frames, height=args.latent,
+    step_flops = unet_flops(unet, batch=2, frames=args.frames, height=args.latent,
                           width=args.latent, text_len=text_len).total
     with_pose = unet_flops(unet, batch=1, frames=args.frames, height=args.latent,
                            width=args.latent, text_len=text_len, pose_encoder=pose).total
     without_pose = unet_flops(unet, batch=1, frames=args.frames, height=args.latent,
                               width=args.latent, text_len=text_len).total
-    gflop = (args.steps * per_step + with_pose - without_pose) / 1e9
+    gflop = (args.steps * step_flops + with_pose - without_pose) / 1e9
     print(f"  sample: {args.steps} steps, {args.frames} frames at {size}x{size}: first call "
-          f"{first:.1f} s, then {_line(times)}; UNet+pose {gflop:.0f} GFLOP", flush=True)
+          f"{first:.1f} s, second call (other prompt, seed, guidance) {second:.2f} s, then "
+          f"{_line(times)}; {few} steps {few_med:.3f} s; UNet+pose {gflop:.0f} GFLOP", flush=True)
     return (f"RESULT gpu_sample frames={args.frames} size={size} steps={args.steps} "
-            f"seconds={med:.3f} first_call_s={first:.1f} compile_s={first - med:.1f} "
-            + _mfu(gflop / med / 1e3, peaks))
+            f"seconds={med:.3f} first_call_s={first:.1f} second_call_s={second:.3f} "
+            f"compile_s={first - med:.1f} step_s={per_step:.4f} not_unet_s={rest:.3f} "
+            f"not_unet_share={rest / med:.3f} " + _mfu(gflop / med / 1e3, peaks))
 
 
 def _mfu(tflops: float, peaks: dict[str, float]) -> str:
@@ -143,7 +153,7 @@ def main() -> None:
 
     print(f"jax {jax.__version__}, devices {jax.devices()}", flush=True)
     peaks = {"datasheet": args.peak_tflops}
-    results = []
+    results, failed = [], False
     for name in args.cases.split(","):
         print(f"== {name}", flush=True)
         try:
@@ -157,10 +167,12 @@ def main() -> None:
                 raise SystemExit(f"unknown case {name}")
         except Exception:  # noqa: BLE001 - report and go on to the next case
             traceback.print_exc()
-            line = f"RESULT gpu_{name} failed"
+            line, failed = f"RESULT gpu_{name} failed", True
         print(line, flush=True)
         results.append(line)
     print("\n".join(results))
+    if failed:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -1,20 +1,23 @@
-"""Text + pose -> video end to end (random weights), and the one-jit loop against a Python loop.
+"""Text + pose -> video end to end (random weights) through the sampling API users run, and the
+same figures for another checkout (``--baseline``, e.g. a ``git worktree`` of an older commit).
 
 Cases (``--cases``): ``small`` (UNet block channels 64/128/256/256, text width 256) and ``sd14``
-(SD 1.4 UNet, CLIP ViT-L text encoder, SD VAE); both 8 frames at 256x256, 10 DDIM steps,
-guidance 12.5, one prompt, the pose encoder at the VAE's scale.
+(SD 1.4 UNet, CLIP ViT-L text encoder, SD VAE); both 8 frames at 256x256, 10 DDIM steps, one
+prompt, the pose encoder at the VAE's scale.
 
-Each case runs three fresh processes sharing one empty compilation-cache folder:
-  1. first run: generate once (compiles; ``compile_s`` = first call - steady-state call), then
-     time the one-jit loop and the stepped loop (Python loop of jitted UNet+step calls)
-     alternately, ``--repeats`` times each;
-  2. second run: generate once more in a new process: compiled programs come from the cache.
-Prints one line per case:
-  ``RESULT sample_<case> seconds=<steady s> compile_s=<s> cached_first_call_s=<s>
-  stepped_s=<s> loop_ratio=<stepped / one-jit> peak_rss_gib=<GiB>``
+For each case and tree, two fresh processes share one empty compilation-cache folder:
+  1. first call (compiles: prompt A, seed 0, guidance 12.5); second call with another prompt,
+     seed and guidance (prompt B, seed 1, guidance 8.0: must not compile); ``--repeats`` steady
+     calls; then calls with a progress callback, as infer.py makes them (the first one is timed
+     apart: it compiles where progress selects another program). XLA compilations are counted
+     for the second call and the first progress call.
+  2. one call in a new process: the programs come from the persistent cache (or not).
+Prints ``RESULT sample_<case>[_baseline] first_call_s= second_call_s= second_call_compiles=
+steady_s= progress_s= progress_compiles= cached_first_call_s= peak_rss_gib=`` per tree, and with
+``--baseline`` the ratios baseline / this tree. A failed worker exits non-zero.
 
     python bench/sample.py --cases small --repeats 3
-    python bench/sample.py --cases sd14 --repeats 1 --no-stepped   # fits 24 GiB
+    git worktree add /tmp/before <commit> && python bench/sample.py --baseline /tmp/before
 """
 
 from __future__ import annotations
@@ -30,9 +33,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
 FRAMES, SIZE, STEPS = 8, 256, 10
+COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"
 
 
 def bundle_configs(case: str) -> tuple[dict, dict]:
@@ -51,75 +53,113 @@ def bundle_configs(case: str) -> tuple[dict, dict]:
         sd14_unet.SCHEDULER_CONFIG
 
 
-def worker(case: str, cache: str, repeats: int, stepped: bool) -> dict:
-    """Runs in a child process; returns what it measured."""
+def make_sampler(bundle, skeleton):
+    """``sample(prompt, seed, guidance, progress)`` with this tree's API: the Pipeline where
+    there is one (built once), else ``generate`` (the code before it)."""
+    kw = dict(frames=FRAMES, height=SIZE, width=SIZE)
+    try:
+        from fyp_jax.pipeline import Pipeline, SamplingOptions
+    except ImportError:
+        from fyp_jax.pipeline.generate import SamplingOptions, generate
+
+        return lambda prompt, seed, g, progress: generate(
+            bundle, [prompt], skeleton, options=SamplingOptions(
+                num_steps=STEPS, guidance_scale=g, seed=seed), progress=progress, **kw)
+    pipe = Pipeline(bundle)
+    return lambda prompt, seed, g, progress: pipe(
+        [prompt], skeleton, options=SamplingOptions(num_steps=STEPS, guidance_scale=g, seed=seed),
+        progress=progress, **kw)
+
+
+def worker(case: str, cache: str, repeats: int) -> dict:
+    """Runs in a child process whose ``sys.path`` starts at the tree under test."""
+    import jax
     import numpy as np
 
     from fyp_jax.pipeline.compile_cache import enable_compilation_cache
-    from fyp_jax.pipeline.generate import SamplingOptions, generate
     from fyp_jax.pipeline.random_bundle import random_bundle
 
+    compiles = []
+    jax.monitoring.register_event_duration_secs_listener(
+        lambda event, duration, **kw: compiles.append(event) if event == COMPILE_EVENT else None)
     enable_compilation_cache(cache)
     bundle = random_bundle(*bundle_configs(case))
     skeleton = np.random.default_rng(0).uniform(0, 1, (FRAMES, SIZE, SIZE, 3)).astype(np.float32)
+    sample = make_sampler(bundle, skeleton)
 
-    def run(stepped: bool) -> float:
+    def timed(prompt="a figure dancing", seed=0, g=12.5, progress=None) -> tuple[float, int]:
+        before = len(compiles)
         t0 = time.perf_counter()
-        generate(bundle, ["a figure dancing"], skeleton, frames=FRAMES, height=SIZE, width=SIZE,
-                 options=SamplingOptions(num_steps=STEPS, stepped=stepped))
-        return time.perf_counter() - t0
+        sample(prompt, seed, g, progress)
+        return time.perf_counter() - t0, len(compiles) - before
 
-    out = {"first_call_s": run(False)}
+    out = {"first_call_s": timed()[0]}
     if repeats:
-        if stepped:
-            run(True)  # compile the stepped path too
-        out.update(fused=[], stepped=[])
-        for _ in range(repeats):
-            out["fused"].append(run(False))
-            if stepped:
-                out["stepped"].append(run(True))
+        out["second_call_s"], out["second_call_compiles"] = timed("a person waving", 1, 8.0)
+        out["steady"] = [timed()[0] for _ in range(repeats)]
+        out["progress_first_s"], out["progress_compiles"] = timed(progress=lambda i: None)
+        out["progress"] = [timed(progress=lambda i: None)[0] for _ in range(repeats)]
     out["peak_rss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     return out
 
 
-def child(case: str, cache: str, repeats: int, stepped: bool) -> dict:
-    r = subprocess.run([sys.executable, __file__, "--worker", case, "--cache", cache,
-                        "--repeats", str(repeats), "--stepped" if stepped else "--no-stepped"],
-                       capture_output=True, text=True, cwd=REPO)
+def child(tree: Path, case: str, cache: str, repeats: int) -> dict:
+    r = subprocess.run([sys.executable, __file__, "--worker", case, "--tree", str(tree),
+                        "--cache", cache, "--repeats", str(repeats)],
+                       capture_output=True, text=True, cwd=tree)
     if r.returncode:
         killed = " (SIGKILL: out of memory?)" if r.returncode == -9 else ""
-        sys.exit(f"worker failed with exit code {r.returncode}{killed}:\n{r.stderr[-3000:]}")
+        sys.exit(f"worker ({tree}) failed with exit code {r.returncode}{killed}:\n"
+                 f"{r.stderr[-3000:]}")
     return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def measure(tree: Path, case: str, repeats: int) -> dict:
+    with tempfile.TemporaryDirectory() as cache:
+        first = child(tree, case, cache, repeats)
+        second = child(tree, case, cache, 0)
+    return dict(first_call_s=first["first_call_s"], second_call_s=first["second_call_s"],
+                second_call_compiles=first["second_call_compiles"],
+                steady_s=statistics.median(first["steady"]),
+                progress_first_s=first["progress_first_s"],
+                progress_compiles=first["progress_compiles"],
+                progress_s=statistics.median(first["progress"]),
+                cached_first_call_s=second["first_call_s"],
+                peak_rss_gib=max(first["peak_rss"], second["peak_rss"]) / 2**30)
+
+
+def result_line(name: str, m: dict) -> str:
+    return f"RESULT {name} " + " ".join(
+        f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}" for k, v in m.items())
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--cases", default="small")
     p.add_argument("--repeats", type=int, default=3)
-    p.add_argument("--stepped", action=argparse.BooleanOptionalAction, default=True,
-                   help="also time the stepped loop (sd14 on 24 GiB: --no-stepped; the process "
-                        "holding both programs was killed for memory)")
+    p.add_argument("--baseline", type=Path, default=None,
+                   help="another checkout of this repository to measure in the same run")
     p.add_argument("--worker", default=None, help=argparse.SUPPRESS)
+    p.add_argument("--tree", type=Path, default=REPO, help=argparse.SUPPRESS)
     p.add_argument("--cache", default=None, help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.worker:
-        print(json.dumps(worker(args.worker, args.cache, args.repeats, args.stepped)))
+        sys.path.insert(0, str(args.tree.resolve()))
+        print(json.dumps(worker(args.worker, args.cache, args.repeats)))
         return
+    if args.baseline is not None and not (args.baseline / "fyp_jax").is_dir():
+        sys.exit(f"--baseline {args.baseline}: not a checkout of this repository")
     for case in args.cases.split(","):
-        with tempfile.TemporaryDirectory() as cache:
-            first = child(case, cache, args.repeats, args.stepped)
-            second = child(case, cache, 0, False)
-        steady = statistics.median(first["fused"])
-        stepped = statistics.median(first["stepped"]) if first["stepped"] else float("nan")
-        print(f"{case}: first call {first['first_call_s']:.1f} s, one-jit runs "
-              f"{[round(t, 2) for t in first['fused']]}, stepped runs "
-              f"{[round(t, 2) for t in first['stepped']]}, new process with cache: first call "
-              f"{second['first_call_s']:.1f} s")
-        print(f"RESULT sample_{case} seconds={steady:.2f} "
-              f"compile_s={first['first_call_s'] - steady:.1f} "
-              f"cached_first_call_s={second['first_call_s']:.2f} stepped_s={stepped:.2f} "
-              f"loop_ratio={stepped / steady:.3f} "
-              f"peak_rss_gib={max(first['peak_rss'], second['peak_rss']) / 2**30:.2f}", flush=True)
+        ours = measure(REPO, case, args.repeats)
+        print(result_line(f"sample_{case}", ours), flush=True)
+        if args.baseline is None:
+            continue
+        base = measure(args.baseline.resolve(), case, args.repeats)
+        print(result_line(f"sample_{case}_baseline", base), flush=True)
+        ratios = {f"{k}_ratio": base[k] / ours[k] for k in
+                  ("first_call_s", "second_call_s", "steady_s", "progress_s",
+                   "cached_first_call_s")}
+        print(result_line(f"sample_{case}_baseline_over_ours", ratios), flush=True)
 
 
 if __name__ == "__main__":
