@@ -151,6 +151,11 @@ def run(cfg) -> None:
     from fyp_jax.train import distributed
 
     check(cfg)
+    if cfg.prompts_file and not cfg.out:
+        # One folder per jobs file, so that a rerun resumes it (and every process agrees).
+        from pathlib import Path
+
+        cfg.out = str(Path("out") / Path(cfg.prompts_file).stem)
     cfg.out = str(output_folder(cfg.out))
     distributed.initialize()
     bundle = load(cfg)
