@@ -13,7 +13,8 @@ from pathlib import Path
 from absl import flags
 
 from fyp_jax.cli_errors import exit_on_user_error
-from fyp_jax.cli_flags import run_app
+from fyp_jax.cli_flags import project_path, run_app
+from fyp_jax.errors import ConfigError
 
 flags.DEFINE_string("model", "assets/poseworld", "bundle folder")
 flags.DEFINE_string("variants", "full", "comma-separated: full, no_pose, frame_by_frame")
@@ -25,8 +26,27 @@ flags.DEFINE_float("guidance", 7.5, "classifier-free guidance scale")
 flags.DEFINE_integer("seed", 0, "sampling seed")
 flags.DEFINE_string("clip", None, "local CLIP checkpoint folder: adds CLIP score and CLIP frame "
                     "consistency")
-flags.DEFINE_string("out", "out/eval", "folder for report.json and sample videos")
+flags.DEFINE_string("out", "", "folder for report.json and sample videos (default: a new "
+                    "folder out/eval-<date-time>)")
 FLAGS = flags.FLAGS
+
+
+def check() -> Path:
+    """Every flag checked before the model loads; returns the output folder."""
+    from fyp_jax.eval.poseworld import VARIANTS
+    from fyp_jax.output_folder import output_folder
+    from fyp_jax.pipeline import SamplingOptions
+
+    unknown = [v for v in FLAGS.variants.split(",") if v not in VARIANTS]
+    if unknown:
+        raise ConfigError(f"unknown --variants {unknown}; known: {', '.join(VARIANTS)}")
+    for name in ("num", "frames", "size"):
+        if FLAGS[name].value < 1:
+            raise ConfigError(f"--{name} must be at least 1, got {FLAGS[name].value}")
+    SamplingOptions(num_steps=FLAGS.steps, guidance_scale=FLAGS.guidance, seed=FLAGS.seed).check()
+    if FLAGS.clip and not Path(FLAGS.clip).is_dir():
+        raise ConfigError(f"--clip {FLAGS.clip} is not a folder; name a local CLIP checkpoint")
+    return output_folder(FLAGS.out, prefix="eval-")
 
 
 def run() -> None:
@@ -34,14 +54,16 @@ def run() -> None:
     from fyp_jax.eval.poseworld import evaluate_poseworld
     from fyp_jax.pipeline import SamplingOptions
     from fyp_jax.pipeline.outputs import write_outputs
+    from fyp_jax.pipeline.pipeline import check_size
 
-    bundle = load_bundle(FLAGS.model)
+    out = check()
+    bundle = load_bundle(project_path(FLAGS.model))
+    check_size(bundle, FLAGS.size, FLAGS.size)
     scorer = None
     if FLAGS.clip:
         from fyp_jax.eval.clip_score import ClipScorer
 
         scorer = ClipScorer(FLAGS.clip)
-    out = Path(FLAGS.out)
     reports = []
     for variant in FLAGS.variants.split(","):
         clip_scores = []

@@ -10,14 +10,15 @@ from pathlib import Path
 from fyp_jax.errors import ConfigError
 
 
-def output_folder(given: str, root: str | os.PathLike = "out", flag: str = "--out") -> Path:
+def output_folder(given: str, root: str | os.PathLike = "out", flag: str = "--out",
+                  prefix: str = "") -> Path:
     """`given` when set (ConfigError when it is a file or cannot be created), else a new folder
-    `root/<YYYYmmdd-HHMMSS>` (with `-2`, `-3`, ... when taken). Nothing is created here: a run
+    `root/<prefix><YYYYmmdd-HHMMSS>` (with `-2`, `-3`, ... when taken). Nothing is created here: a run
     that fails before writing leaves no folder behind."""
     if given:
         folder = Path(given).expanduser()
     else:
-        stamp = time.strftime("%Y%m%d-%H%M%S")
+        stamp = prefix + time.strftime("%Y%m%d-%H%M%S")
         folder = Path(root) / stamp
         n = 2
         while folder.exists():
