@@ -10,10 +10,10 @@ import jax.numpy as jnp
 import numpy as np
 from flax import traverse_util
 
-from fyp_jax.convert.init_missing import init_missing
 from fyp_jax.convert.param_tree import torch_to_flax
 from fyp_jax.convert.state_dict_io import split_by_prefix, strip_prefix
 from fyp_jax.errors import ConversionError
+from fyp_jax.models.init_missing import init_missing
 from fyp_jax.models.pose_encoder import PoseEncoder
 from fyp_jax.models.unet3d import UNet3DConditionModel
 

@@ -10,7 +10,7 @@ import jax.numpy as jnp
 from flax import traverse_util
 
 from fyp_jax.bundle import BUILDERS, ModelBundle, check_pose_scale
-from fyp_jax.convert.init_missing import init_missing
+from fyp_jax.models.init_missing import init_missing
 from fyp_jax.tokenizer import build_clip_tokenizer
 
 _DEFAULT_WORDS = ("a", "figure", "dancing", "on", "background", "person", "red", "blue")

@@ -10,9 +10,9 @@ from typing import Any
 from flax import traverse_util
 
 from fyp_jax.bundle import ModelBundle
-from fyp_jax.convert.init_missing import init_missing
 from fyp_jax.convert.unet import TEMPORAL_PARTS, abstract_unet_params
 from fyp_jax.errors import ConfigError
+from fyp_jax.models.init_missing import init_missing
 from fyp_jax.pipeline.model_source import load_model
 from fyp_jax.pipeline.random_bundle import random_bundle
 
