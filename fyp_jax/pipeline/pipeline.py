@@ -32,6 +32,7 @@ from fyp_jax.errors import ConfigError
 from fyp_jax.pipeline import programs
 from fyp_jax.pipeline.sampling_loop import run_steps_jit, stepwise, uses_guidance
 from fyp_jax.schedulers import SCHEDULERS, make_scheduler
+from fyp_jax.schedulers.spacing import SPACINGS
 from fyp_jax.tokenizer import tokenize
 
 
@@ -46,8 +47,8 @@ def check_size(bundle: ModelBundle, height: int, width: int) -> None:
 
 @dataclasses.dataclass(frozen=True)
 class SamplingOptions:
-    """How to sample. Only ``num_steps``, ``scheduler``, ``decode_chunk`` and whether
-    ``guidance_scale > 1`` select a compiled program; the rest are traced values.
+    """How to sample. Only ``num_steps``, ``scheduler``, ``timestep_spacing``, ``decode_chunk``
+    and whether ``guidance_scale > 1`` select a compiled program; the rest are traced values.
 
     Prompt i of a call uses seed ``seed + i``; ``eta`` is DDIM's noise scale (0: deterministic).
     """
@@ -59,6 +60,13 @@ class SamplingOptions:
     seed: int = 0
     negative_prompt: str = ""
     decode_chunk: int = 8
+    timestep_spacing: str | None = None  # leading | trailing | linspace; None: the scheduler's
+
+    def make_scheduler(self, scheduler_config: dict) -> Any:
+        """The sampler these options name, over the model's noise schedule."""
+        if self.timestep_spacing is not None:
+            scheduler_config = {**scheduler_config, "timestep_spacing": self.timestep_spacing}
+        return make_scheduler(self.scheduler, scheduler_config)
 
     def check(self) -> None:
         """ConfigError for values no sampler can take."""
@@ -72,6 +80,9 @@ class SamplingOptions:
                               f"{self.guidance_scale}")
         if not math.isfinite(self.eta) or self.eta < 0:
             raise ConfigError(f"eta must be a finite number >= 0, got {self.eta}")
+        if self.timestep_spacing not in (None, *SPACINGS):
+            raise ConfigError(f"unknown timestep spacing {self.timestep_spacing!r}; known: "
+                              f"{', '.join(SPACINGS)}")
         if self.decode_chunk < 1:
             raise ConfigError(f"decode_chunk must be at least 1, got {self.decode_chunk}")
 
@@ -212,7 +223,7 @@ class Pipeline:
             raise ConfigError(f"frames must be at least 1, got {frames}")
         check_size(self.bundle, height, width)
         options.check()
-        scheduler = make_scheduler(options.scheduler, self.bundle.scheduler_config)
+        scheduler = options.make_scheduler(self.bundle.scheduler_config)
         if options.eta and not scheduler.supports_eta:
             raise ConfigError(f"the {options.scheduler} scheduler is deterministic: eta must be 0")
         video_shape = (frames, height, width, 3)
