@@ -13,6 +13,7 @@ import jax
 from fyp_jax.bundle import save_bundle
 from fyp_jax.errors import ConfigError
 from fyp_jax.train import distributed, stage0, stage1, stage2
+from fyp_jax.train.config_check import check_train_config
 from fyp_jax.train.data import make_source
 from fyp_jax.train.loop import train, trained_params
 from fyp_jax.train.start import load_start
@@ -52,6 +53,7 @@ def run(cfg: Any, *, stages: Sequence[int]) -> Path:
                           f"{cfg.stage}")
     if not cfg.workdir:
         raise ConfigError("set --config.workdir=FOLDER (checkpoints, logs and the result go there)")
+    check_train_config(cfg)
     distributed.initialize(force=cfg.distributed)
     task = build_task(cfg)
     state = train(cfg, task, data_source(cfg, task), cfg.workdir)
