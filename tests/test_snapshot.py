@@ -51,34 +51,67 @@ def snapshot(sd_folder, tmp_path_factory):  # noqa: F811
     return _layout(root, sd_folder, FIXTURE / "pytorch_model.bin", FIXTURE / "pose_encoder.pth")
 
 
-def _max_error_against_golden(bundle, golden) -> float:
-    feats = bundle.modules["pose_encoder"].apply(
-        {"params": bundle.params["pose_encoder"]}, np.moveaxis(golden["skeleton"], 2, -1))
-    out = bundle.modules["unet"].apply(
-        {"params": bundle.params["unet"]}, np.moveaxis(golden["sample"], 1, -1),
-        golden["timesteps"], golden["encoder_hidden_states"], pose_features=feats)
-    return float(np.abs(np.asarray(out) - np.moveaxis(golden["out_sample"], 1, -1)).max())
+def _same_as_fixture_checkpoint(bundle, fyp_tiny) -> None:
+    """The bundle holds exactly the weights of the fixture's checkpoint converted directly, whose
+    UNet output test_unet_fixture_parity checks against the golden."""
+    import jax
+
+    _, unet_params, _, pose_params = fyp_tiny
+    for name, expected in (("unet", unet_params), ("pose_encoder", pose_params)):
+        same = jax.tree.map(np.array_equal, bundle.params[name], expected)
+        assert all(jax.tree.leaves(same)), name
 
 
-def test_convert_from_snapshot_matches_the_original(snapshot, golden, tmp_path, capsys):
-    from fyp_jax.bundle import load_bundle
+@pytest.fixture(scope="module")
+def converted(snapshot, tmp_path_factory):
     from fyp_jax.convert.__main__ import convert
 
-    out = convert(["--from-snapshot", str(snapshot), "--out", str(tmp_path / "bundle")])
-    printed = capsys.readouterr().out
-    assert all(name in printed for name in ACCELERATE_EXTRAS)
+    return convert(["--from-snapshot", str(snapshot),
+                    "--out", str(tmp_path_factory.mktemp("bundle"))])
+
+
+def test_convert_from_snapshot_matches_the_original(converted, snapshot, golden, fyp_tiny):
+    from fyp_jax.bundle import load_bundle
+    from fyp_jax.convert.snapshot import find_snapshot
+
+    assert find_snapshot(snapshot).ignored == tuple(sorted(ACCELERATE_EXTRAS))
     assert not list(snapshot.glob("unpickled_*")), "an accelerate extra was unpickled"
-    bundle = load_bundle(out)
+    bundle = load_bundle(converted)
     assert set(bundle.modules) == {"unet", "pose_encoder", "text_encoder", "vae"}
-    assert _max_error_against_golden(bundle, golden) <= 5e-5
+    features = bundle.modules["pose_encoder"].apply(
+        {"params": bundle.params["pose_encoder"]}, np.moveaxis(golden["skeleton"], 2, -1))
+    for i, feature in enumerate(features):
+        expected = np.moveaxis(golden[f"adapter_feature_{i}"], 1, -1)
+        assert float(np.abs(np.asarray(feature) - expected).max()) <= 5e-5
+    _same_as_fixture_checkpoint(bundle, fyp_tiny)
 
 
-def test_model_flag_takes_the_snapshot_folder(snapshot, golden):
+def test_model_flag_takes_the_snapshot_folder(snapshot, fyp_tiny):
     from fyp_jax.pipeline.model_source import load_model
 
     bundle = load_model(str(snapshot))
     assert not list(snapshot.glob("unpickled_*"))
-    assert _max_error_against_golden(bundle, golden) <= 5e-5
+    _same_as_fixture_checkpoint(bundle, fyp_tiny)
+
+
+@pytest.mark.slow
+def test_snapshot_bundle_reproduces_the_golden_unet_output(converted, golden):
+    import jax
+
+    from fyp_jax.bundle import load_bundle
+
+    bundle = load_bundle(converted)
+    unet, pose = bundle.modules["unet"], bundle.modules["pose_encoder"]
+
+    @jax.jit
+    def forward(params, skeleton, sample, timesteps, text):
+        feats = pose.apply({"params": params["pose_encoder"]}, skeleton)
+        return unet.apply({"params": params["unet"]}, sample, timesteps, text, pose_features=feats)
+
+    out = forward(bundle.params, np.moveaxis(golden["skeleton"], 2, -1),
+                  np.moveaxis(golden["sample"], 1, -1), golden["timesteps"],
+                  golden["encoder_hidden_states"])
+    assert float(np.abs(np.asarray(out) - np.moveaxis(golden["out_sample"], 1, -1)).max()) <= 5e-5
 
 
 def test_incomplete_snapshot_names_every_missing_part(tmp_path):
