@@ -64,7 +64,9 @@ def test_sigkill_and_resume(start_dir, tmp_path, tmp_path_factory):
 
 
 def test_nan_stops_with_message_and_loadable_checkpoint(start_dir, tmp_path):
-    """Batch 3 holds a NaN: the run stops at step 3 and checkpoint 2 loads."""
+    """Batch 3 holds a NaN: its update is skipped on the device, the run stops at the next step
+    that fetches metrics (4, a checkpoint step) and saves the good state: checkpoint 3 (updates
+    of steps 1, 2 and 4), data position 4, loadable and finite."""
     cfg = micro_config(2, str(tmp_path))
     cfg.init.model = start_dir
     cfg.data.cached = True
@@ -75,12 +77,13 @@ def test_nan_stops_with_message_and_loadable_checkpoint(start_dir, tmp_path):
     examples = data_source(cfg, task).examples
     examples["latents"][2 * cfg.batch_size + 1, 0, 0, 0, 0] = np.nan
     source = InMemorySource(examples, global_batch_size=cfg.batch_size, shuffle=False)
-    with pytest.raises(TrainingError, match=r"non-finite loss \(nan\).* at step 3.*checkpoint 2"):
+    with pytest.raises(TrainingError, match=r"non-finite loss \(nan\).* at step 3.* after step 4"
+                                            r".* checkpoint 3 "):
         train(cfg, task, source, tmp_path)
     ckpt = Checkpointer(tmp_path / "checkpoints", keep=3)
-    assert ckpt.latest_step() == 2
-    state, meta = ckpt.restore(2, _target(cfg, task))
-    assert int(state.step) == 2 and meta["data"] == [{"position": 2}]
+    assert ckpt.latest_step() == 3
+    state, meta = ckpt.restore(3, _target(cfg, task))
+    assert int(state.step) == 3 and meta["data"] == [{"position": 4}]
     assert all(np.isfinite(x).all() for x in jax.tree.leaves(jax.device_get(state.trainable)))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -63,19 +64,36 @@ def _resume(ckpt: Checkpointer, state: TrainState, source: DataSource, cfg: Any)
     return state
 
 
-def _stop(ckpt: Checkpointer, state: TrainState, data_state: dict, metrics: dict, step: int,
-          cfg: Any) -> None:
-    """The step left the state unchanged: make sure it is checkpointed, then raise."""
+def _first_skipped(fetched: list[tuple[int, dict]]) -> tuple[int, dict] | None:
+    """(step, metrics) of the first step whose update was skipped (non-finite loss or gradient
+    norm), None when every update was applied."""
+    return next(((s, m) for s, m in fetched if not np.all(m["finite"])), None)
+
+
+def _stop(ckpt: Checkpointer, state: TrainState, data_state: dict, bad: tuple[int, dict],
+          step: int, cfg: Any) -> None:
+    """A step's update was skipped on the device (the state is good): checkpoint, then raise."""
     ckpt.wait()
     good = int(jax.device_get(state.step))
     if ckpt.latest_step() != good:
         ckpt.save(state, _meta(cfg, data_state))
         ckpt.wait()
+    bad_step, metrics = bad
     raise TrainingError(
         f"non-finite loss ({float(metrics['loss'])}) or gradient norm "
-        f"({float(metrics['grad_norm'])}) at step {step}: training stopped. The last good state "
-        f"is checkpoint {good} in {ckpt.directory} (rerunning resumes there and repeats this "
-        "batch): check the data, or lower optim.lr / set optim.max_grad_norm")
+        f"({float(metrics['grad_norm'])}) at step {bad_step}: its update was skipped and training "
+        f"stopped after step {step}. The state is checkpoint {good} in {ckpt.directory} "
+        "(rerunning resumes there with the next batch): check the data, or lower optim.lr / "
+        "set optim.max_grad_norm")
+
+
+def _batches(source: DataSource, task: Task, mesh: jax.sharding.Mesh
+             ) -> Iterator[tuple[dict[str, jax.Array], dict]]:
+    """(global batch on the mesh, the source's state after it: what a checkpoint written after
+    the batch's step records)."""
+    while True:
+        batch = global_batch(task.prepare(next(source)), mesh)
+        yield batch, source.get_state()
 
 
 def _validate(cfg: Any, task: Task, state: TrainState, step: int, workdir: Path) -> None:
@@ -118,23 +136,38 @@ def _train(cfg: Any, task: Task, source: DataSource, workdir: Path, stop: StopOn
                         every=cfg.log.every, global_batch_size=cfg.batch_size,
                         flops_per_step=task.flops_per_example * cfg.batch_size,
                         tensorboard=cfg.log.tensorboard, progress=cfg.log.progress)
+    # Dispatch is asynchronous: the host prepares batch n+1 while the device runs step n, and
+    # metrics (kept on the device in `pending`) are fetched only at steps that log, save or
+    # validate; a non-finite step has already left the state unchanged on the device.
+    batches = _batches(source, task, mesh)
+    pending: list[tuple[int, dict]] = []
     try:
+        batch, data_state = next(batches) if first < cfg.num_steps else (None, None)
         for step in range(first + 1, cfg.num_steps + 1):
-            data_state = source.get_state()
-            batch = global_batch(task.prepare(next(source)), mesh)
             state, metrics = step_fn(state, batch)
-            metrics = jax.device_get(metrics)
-            if not np.all(metrics["finite"]):
-                _stop(ckpt, state, data_state, metrics, step, cfg)
-            reporter.log(step, metrics)
+            step_data_state = data_state
+            if step < cfg.num_steps:
+                batch, data_state = next(batches)
+            pending.append((step, metrics))
             interrupted = stop.should_stop()
-            if interrupted or step % cfg.checkpoint.every == 0 or step == cfg.num_steps:
-                ckpt.save(state, _meta(cfg, source.get_state()))
+            save = interrupted or step % cfg.checkpoint.every == 0 or step == cfg.num_steps
+            validate = cfg.validation.every and step % cfg.validation.every == 0
+            if not (save or validate or reporter.logs_at(step)):
+                reporter.log(step, None)
+                continue
+            fetched = jax.device_get(pending)  # one transfer for every step since the last
+            pending.clear()
+            bad = _first_skipped(fetched)
+            if bad is not None:
+                _stop(ckpt, state, step_data_state, bad, step, cfg)
+            reporter.log(step, fetched[-1][1])
+            if save:
+                ckpt.save(state, _meta(cfg, step_data_state))
                 stop.last_checkpoint = f"{ckpt.directory}/{step}"
             if interrupted:
                 ckpt.wait()
                 raise stop.interrupted(step, ckpt.directory)
-            if cfg.validation.every and step % cfg.validation.every == 0:
+            if validate:
                 _validate(cfg, task, state, step, workdir)
     finally:
         ckpt.wait()

@@ -49,16 +49,24 @@ class Reporter:
         return dict(steps_per_s=rate, examples_per_s=rate * self.batch,
                     tflops_per_device=rate * self.flops / self.devices / 1e12)
 
-    def log(self, step: int, metrics: Mapping[str, np.ndarray]) -> None:
-        """After optimizer step ``step`` (1-based) with its metrics (host values)."""
+    def logs_at(self, step: int) -> bool:
+        """Whether step ``step`` writes scalars (so its metrics must be fetched)."""
+        return step == 1 or step % self.every == 0
+
+    def log(self, step: int, metrics: Mapping[str, np.ndarray] | None) -> None:
+        """After optimizer step ``step`` (1-based) with its metrics (host values), or None
+        between the steps whose metrics the loop fetches (the bar only advances)."""
         if not self.enabled:
+            return
+        if self.bar is not None:
+            self.bar.update(1)
+        if metrics is None:
             return
         scalars = {k: float(v) for k, v in metrics.items() if k != "finite"}
         if self.bar is not None:
-            self.bar.update(1)
             self.bar.set_postfix(loss=f"{scalars['loss']:.4f}", lr=f"{scalars['lr']:.2e}",
                                  steps_s=f"{self.steps_per_s:.2f}", refresh=False)
-        if step % self.every and step != 1:
+        if not self.logs_at(step):
             return
         scalars.update(self.throughput(step))
         if self.writer is not None:
