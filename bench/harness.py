@@ -3,7 +3,9 @@
 The driver starts one worker per side; a worker builds its function (reporting compile time),
 warms it up, then times one call per "run" request. The driver alternates the requests, so both
 sides share the same background load (this machine's cores are shared), and each worker reads
-its own peak RSS, so that figure is one side on one case and nothing else.
+its own peak RSS, so that figure is one side on one case and nothing else. Each run also reports
+the worker's CPU time (user + sys of all its threads): CPU time / wall time is how many cores the
+side kept busy.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ class Side:
 
     info: dict
     times: list[float] = dataclasses.field(default_factory=list)
+    cpu_times: list[float] = dataclasses.field(default_factory=list)
     peak_rss: int = 0
 
     def summary(self, gflop: float) -> str:
@@ -36,7 +39,12 @@ class Side:
         compiled = f"compile {compile_s:.1f} s, " if compile_s is not None else ""
         return (f"{compiled}setup {self.info['setup_s']:.1f} s, runs min/median/max "
                 f"{t[0]:.3f}/{med:.3f}/{t[-1]:.3f} s, {gflop / med:.1f} GFLOP/s (median), "
-                f"{gflop / t[0]:.1f} (min), peak RSS {self.peak_rss / 2**30:.2f} GiB")
+                f"{gflop / t[0]:.1f} (min), {self.cores():.2f} cores (CPU / wall), peak RSS "
+                f"{self.peak_rss / 2**30:.2f} GiB")
+
+    def cores(self) -> float:
+        """User + sys CPU seconds per wall second over all timed runs."""
+        return sum(self.cpu_times) / sum(self.times)
 
 
 def serve(setup: Callable[[], tuple[Callable[[], object], dict]]) -> None:
@@ -52,9 +60,9 @@ def serve(setup: Callable[[], tuple[Callable[[], object], dict]]) -> None:
     reply(setup_s=time.perf_counter() - t0, **info)
     for line in sys.stdin:
         if line.strip() == "run":
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             call()
-            reply(seconds=time.perf_counter() - t0)
+            reply(seconds=time.perf_counter() - t0, cpu_seconds=time.process_time() - c0)
         else:
             peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
             reply(peak_rss=peak_kib * 1024)
@@ -103,7 +111,9 @@ def measure(argvs: dict[str, Sequence[str]], repeats: int) -> dict[str, Side]:
         sides[name] = Side(info=workers[name].receive())
     for _ in range(repeats):
         for name, w in workers.items():
-            sides[name].times.append(w.request("run")["seconds"])
+            reply = w.request("run")
+            sides[name].times.append(reply["seconds"])
+            sides[name].cpu_times.append(reply["cpu_seconds"])
     for name, w in workers.items():
         sides[name].peak_rss = w.close()
     return sides

@@ -10,8 +10,8 @@ fused attention, forward (or forward + backward of attn1/attn2.to_q) at the same
 
     python bench/unet.py --cases small_fwd,small_fwdbwd --repeats 3
 
-Prints per side compile time, min/median/max seconds, GFLOP/s and peak RSS (each side is its
-own process, per case), then one ``RESULT`` line per case; work_ratio > 1 means our FLOP/s
+Prints per side compile time, min/median/max seconds, GFLOP/s, cores kept busy (CPU time / wall
+time) and peak RSS (each side is its own process, per case), then one ``RESULT`` line per case; work_ratio > 1 means our FLOP/s
 beat the reference's.
 """
 
@@ -195,15 +195,16 @@ def run_case(name: str, args: argparse.Namespace) -> str:
     ours_s = statistics.median(sides["ours"].times)
     print(f"  original FollowYourPose (issue table): {case.original_s} s -> ours "
           f"{case.original_s / ours_s:.2f}x faster (median)")
-    ref_s, ratio = math.nan, math.nan
+    ref_s, ratio, ref_cores = math.nan, math.nan, math.nan
     if with_ref:
         print(f"  ref:  {sides['ref'].summary(ref_g)}")
-        ref_s = statistics.median(sides["ref"].times)
+        ref_s, ref_cores = statistics.median(sides["ref"].times), sides["ref"].cores()
         ratio = (ref_s / ref_g) / (ours_s / ours_g)
         best = (min(sides["ref"].times) / ref_g) / (min(sides["ours"].times) / ours_g)
         print(f"  work ratio: {ratio:.3f} on medians, {best:.3f} on each side's fastest run")
     return (f"RESULT {name} ours_s={ours_s:.3f} ref_s={ref_s:.3f} ours_gflop={ours_g:.1f} "
-            f"ref_gflop={ref_g:.1f} work_ratio={ratio:.3f}")
+            f"ref_gflop={ref_g:.1f} work_ratio={ratio:.3f} ours_cores={sides['ours'].cores():.2f} "
+            f"ref_cores={ref_cores:.2f}")
 
 
 def main() -> None:
