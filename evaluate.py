@@ -2,6 +2,7 @@
 
     python evaluate.py --model assets/poseworld --variants full,no_pose,frame_by_frame
     python evaluate.py --model BUNDLE --clip PATH_TO_CLIP   # + the paper's CLIP metrics
+    python evaluate.py --task steps --samplers ddim,dpmpp_2m --steps_list 5,10,20,50 --seeds 0,1
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from fyp_jax.cli_errors import exit_on_user_error
 from fyp_jax.cli_flags import project_path, run_app
 from fyp_jax.errors import ConfigError
 
+flags.DEFINE_enum("task", "compare", ["compare", "steps"],
+                  "compare: the paper's variants (--variants); steps: quality against sampler "
+                  "steps (--samplers, --steps_list, --seeds)")
 flags.DEFINE_string("model", "assets/poseworld", "bundle folder")
 flags.DEFINE_string("variants", "full", "comma-separated: full, no_pose, frame_by_frame")
 flags.DEFINE_integer("num", 14, "evaluation clips (14 = every held-out triple once)")
@@ -24,6 +28,10 @@ flags.DEFINE_integer("size", 64, "clip height and width")
 flags.DEFINE_integer("steps", 20, "DDIM steps")
 flags.DEFINE_float("guidance", 7.5, "classifier-free guidance scale")
 flags.DEFINE_integer("seed", 0, "sampling seed")
+flags.DEFINE_string("samplers", "ddim,dpmpp_2m", "--task steps: comma-separated "
+                    "scheduler[:spacing], e.g. ddim,dpmpp_2m:trailing")
+flags.DEFINE_string("steps_list", "5,10,15,20,30,50", "--task steps: step counts")
+flags.DEFINE_string("seeds", "0,1", "--task steps: sampling seeds (each runs every clip)")
 flags.DEFINE_string("clip", None, "local CLIP checkpoint folder: adds CLIP score and CLIP frame "
                     "consistency")
 flags.DEFINE_string("out", "", "folder for report.json and sample videos (default: a new "
@@ -44,9 +52,54 @@ def check() -> Path:
         if FLAGS[name].value < 1:
             raise ConfigError(f"--{name} must be at least 1, got {FLAGS[name].value}")
     SamplingOptions(num_steps=FLAGS.steps, guidance_scale=FLAGS.guidance, seed=FLAGS.seed).check()
+    if FLAGS.task == "steps":
+        steps_flags()
     if FLAGS.clip and not Path(FLAGS.clip).is_dir():
         raise ConfigError(f"--clip {FLAGS.clip} is not a folder; name a local CLIP checkpoint")
     return output_folder(FLAGS.out, prefix="eval-")
+
+
+def int_list(name: str) -> list[int]:
+    try:
+        return [int(v) for v in FLAGS[name].value.split(",")]
+    except ValueError as e:
+        raise ConfigError(f"--{name} must be comma-separated integers, got "
+                          f"{FLAGS[name].value!r}") from e
+
+
+def steps_flags() -> tuple[list, list[int], list[int]]:
+    """(samplers, step counts, seeds) of --task steps, checked."""
+    from fyp_jax.eval.steps_study import Sampler
+    from fyp_jax.pipeline import SamplingOptions
+
+    samplers = [Sampler.parse(s) for s in FLAGS.samplers.split(",")]
+    steps = int_list("steps_list")
+    for n in steps:
+        SamplingOptions(num_steps=n, guidance_scale=FLAGS.guidance).check()
+    return samplers, steps, int_list("seeds")
+
+
+def run_steps(bundle, out: Path) -> None:
+    from fyp_jax.eval.steps_study import fewest_enough, steps_study, table
+
+    samplers, steps, seeds = steps_flags()
+    print("| sampler | steps | pose_iou | text_alignment | frame_consistency | seconds |",
+          flush=True)
+    rows = steps_study(bundle, samplers, steps, seeds, num_examples=FLAGS.num,
+                       frames=FLAGS.frames, size=FLAGS.size, guidance=FLAGS.guidance,
+                       log=lambda line: print(line, flush=True))
+    reference = max((r for r in rows if r["sampler"] == "ddim"), key=lambda r: r["steps"],
+                    default=None)
+    enough = None if reference is None else fewest_enough(rows, reference)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "report.json").write_text(json.dumps(dict(rows=rows, fewest_enough=enough,
+                                                     reference_steps=reference and
+                                                     reference["steps"]), indent=1))
+    (out / "steps_table.md").write_text(table(rows) + "\n")
+    if enough is not None:
+        print(f"fewest steps with every mean inside DDIM-{reference['steps']}'s intervals: "
+              + ", ".join(f"{k}: {v}" for k, v in enough.items()))
+    print(f"wrote {out / 'report.json'} and {out / 'steps_table.md'}")
 
 
 def run() -> None:
@@ -59,6 +112,8 @@ def run() -> None:
     out = check()
     bundle = load_bundle(project_path(FLAGS.model))
     check_size(bundle, FLAGS.size, FLAGS.size)
+    if FLAGS.task == "steps":
+        return run_steps(bundle, out)
     scorer = None
     if FLAGS.clip:
         from fyp_jax.eval.clip_score import ClipScorer
