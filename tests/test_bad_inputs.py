@@ -47,6 +47,7 @@ CASES = [
     ("infer-start-negative", ["infer.py", "--start=-1"], "--start at least 0", 1),
     ("infer-batch-size-zero", ["infer.py", "--batch_size=0"], "--batch_size must be at least 1", 1),
     # infer: text
+    ("infer-empty-prompt", ["infer.py", "--prompt="], "no prompt given", 1),
     ("infer-blank-prompt", ["infer.py", "--prompt=  "], "no prompt given", 1),
     ("infer-prompt-not-utf8", ["infer.py", f"--prompt={NOT_UTF8}"], "not valid UTF-8", 1),
     ("infer-negative-prompt-not-utf8", ["infer.py", f"--negative_prompt={NOT_UTF8}"],
