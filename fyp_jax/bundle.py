@@ -3,7 +3,8 @@
 Layout::
 
     bundle.json                 {"format": "fyp_jax.bundle", "version": 1,
-                                 "components": {name: config dict}, "scheduler": {...}}
+                                 "components": {name: config dict}, "scheduler": {...},
+                                 "clip_frames": frames per training clip (optional)}
     <component>.safetensors     params of unet / pose_encoder / text_encoder / vae; keys are
                                 '/'-joined Flax paths, tensors in Flax layout
     tokenizer/                  a transformers CLIPTokenizer folder
@@ -54,6 +55,9 @@ class ModelBundle:
     tokenizer: Any
     # A closed caption vocabulary (models trained on PoseWorld); None: any text.
     vocabulary: tuple[str, ...] | None = None
+    # Frames per clip the temporal layers were trained on (the default long-video window);
+    # None: not recorded.
+    clip_frames: int | None = None
 
     def unknown_words(self, prompt: str) -> list[str]:
         """Words of ``prompt`` outside ``vocabulary`` (always [] for an open vocabulary)."""
@@ -105,7 +109,8 @@ def write_component(folder: str | os.PathLike, name: str, params: Any,
 
 
 def write_bundle_meta(folder: str | os.PathLike, configs: dict[str, dict], scheduler_config: dict,
-                      tokenizer_source: Any, vocabulary: tuple[str, ...] | None = None) -> Path:
+                      tokenizer_source: Any, vocabulary: tuple[str, ...] | None = None,
+                      clip_frames: int | None = None) -> Path:
     """Write bundle.json and the tokenizer, after every component's params are written.
 
     ``tokenizer_source``: a tokenizer folder to copy, or a tokenizer object.
@@ -124,6 +129,8 @@ def write_bundle_meta(folder: str | os.PathLike, configs: dict[str, dict], sched
     meta = dict(format=FORMAT, version=VERSION, components=configs, scheduler=scheduler_config)
     if vocabulary is not None:
         meta["vocabulary"] = list(vocabulary)
+    if clip_frames is not None:
+        meta["clip_frames"] = int(clip_frames)
     (folder / "bundle.json").write_text(json.dumps(meta, indent=1, default=list))
     return folder
 
@@ -134,7 +141,7 @@ def save_bundle(folder: str | os.PathLike, bundle: ModelBundle, *,
     for name in bundle.configs:
         write_component(folder, name, bundle.params[name], weights_dtype)
     return write_bundle_meta(folder, bundle.configs, bundle.scheduler_config, bundle.tokenizer,
-                             bundle.vocabulary)
+                             bundle.vocabulary, bundle.clip_frames)
 
 
 def is_bundle(folder: str | os.PathLike) -> bool:
@@ -158,7 +165,8 @@ def load_bundle(folder: str | os.PathLike, *, dtype: Any = None) -> ModelBundle:
     vocabulary = meta.get("vocabulary")
     bundle = ModelBundle(modules, params, configs, meta["scheduler"],
                          load_tokenizer(folder / "tokenizer"),
-                         None if vocabulary is None else tuple(vocabulary))
+                         None if vocabulary is None else tuple(vocabulary),
+                         meta.get("clip_frames"))
     check_pose_scale(bundle)
     return bundle
 

@@ -15,6 +15,9 @@ from fyp_jax.cli_errors import exit_on_user_error
 from fyp_jax.convert.diffusers_folder import check_sd_folder, iter_components, scheduler_config
 from fyp_jax.convert.snapshot import find_snapshot
 
+# The published checkpoint's stage-2 clips (configs/original/pose_train.yaml, video_length).
+FYP_CLIP_FRAMES = 24
+
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="fyp-convert", description=__doc__)
@@ -54,7 +57,8 @@ def convert(argv: Sequence[str] | None = None) -> str:
         write_component(args.out, name, params, args.dtype)
         configs[name] = config
         del params
-    write_bundle_meta(args.out, configs, scheduler_config(root), root / "tokenizer")
+    write_bundle_meta(args.out, configs, scheduler_config(root), root / "tokenizer",
+                      clip_frames=FYP_CLIP_FRAMES if fyp else None)
     print(f"wrote bundle {args.out} ({', '.join(configs)})")
     return args.out
 

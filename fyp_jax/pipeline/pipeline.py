@@ -31,6 +31,7 @@ from fyp_jax.bundle import ModelBundle
 from fyp_jax.errors import ConfigError
 from fyp_jax.pipeline import programs
 from fyp_jax.pipeline.sampling_loop import run_steps_jit, stepwise, uses_guidance
+from fyp_jax.pipeline.windows import Windows
 from fyp_jax.schedulers import SCHEDULERS, make_scheduler
 from fyp_jax.schedulers.spacing import SPACINGS
 from fyp_jax.tokenizer import tokenize
@@ -45,12 +46,21 @@ def check_size(bundle: ModelBundle, height: int, width: int) -> None:
                               f"needs (try {max(m, round(value / m) * m)})")
 
 
+DEFAULT_WINDOW = 16  # frames, for a model that does not record its training clip length
+
+
 @dataclasses.dataclass(frozen=True)
 class SamplingOptions:
     """How to sample. Only ``num_steps``, ``scheduler``, ``timestep_spacing``, ``decode_chunk``
     and whether ``guidance_scale > 1`` select a compiled program; the rest are traced values.
 
     Prompt i of a call uses seed ``seed + i``; ``eta`` is DDIM's noise scale (0: deterministic).
+    Long videos (:mod:`fyp_jax.pipeline.windows`): a video of more than ``window`` frames is
+    denoised as windows of ``window`` frames overlapping by ``overlap``, their predictions fused
+    with ``fusion`` weights, moved ``shift`` frames per step, every window anchored to the global
+    frame 0 (``anchor``); these fields select the program only for such videos. ``window``
+    None: the model's training clip length (``bundle.clip_frames``, else 16); ``overlap`` None:
+    a quarter of the window.
     """
 
     num_steps: int = 50
@@ -61,6 +71,18 @@ class SamplingOptions:
     negative_prompt: str = ""
     decode_chunk: int = 8
     timestep_spacing: str | None = None  # leading | trailing | linspace; None: the scheduler's
+    window: int | None = None
+    overlap: int | None = None
+    fusion: str = "pyramid"
+    shift: int = 0
+    anchor: bool = True
+
+    def windows(self, clip_frames: int | None = None) -> Windows:
+        """The window schedule, the defaults resolved for a model trained on clips of
+        ``clip_frames`` frames."""
+        size = self.window or clip_frames or DEFAULT_WINDOW
+        overlap = size // 4 if self.overlap is None else self.overlap
+        return Windows(size, overlap, self.fusion, self.shift, self.anchor)
 
     def make_scheduler(self, scheduler_config: dict) -> Any:
         """The sampler these options name, over the model's noise schedule."""
@@ -85,6 +107,9 @@ class SamplingOptions:
                               f"{', '.join(SPACINGS)}")
         if self.decode_chunk < 1:
             raise ConfigError(f"decode_chunk must be at least 1, got {self.decode_chunk}")
+        # Without a window, the model's default is unknown here: check against the smallest
+        # window the overlap allows (Pipeline checks again against the model's).
+        self.windows(clip_frames=max(self.overlap or 0, 0) + 1).check()
 
 
 class Pipeline:
@@ -185,10 +210,12 @@ class Pipeline:
         factor = bundle.vae_factor
         unet = bundle.modules["unet"]
         latent_shape = (frames, height // factor, width // factor, unet.in_channels)
+        windows = options.windows(bundle.clip_frames)
         text_uncond, text_cond, feats, state = programs.prepare(
             self._conditioning_params, ids_uncond, ids_cond, skeleton, seeds,
             text_encoder=text_encoder, pose_encoder=bundle.modules.get("pose_encoder"),
-            scheduler=scheduler, latent_shape=latent_shape, batch=self._batch)
+            scheduler=scheduler, latent_shape=latent_shape, batch=self._batch,
+            pose_chunk=windows.size if frames > windows.size else None)
         if source_video is not None:
             ids_empty = self._put(tokenize(bundle.tokenizer, [""], max_len), False)
             state = programs.invert(
@@ -200,7 +227,8 @@ class Pipeline:
                    self._put(np.float32(options.eta), False),
                    self._put(np.int32(options.seed), False)]
         static = dict(scheduler=scheduler, num_steps=options.num_steps,
-                      cfg=uses_guidance(options.guidance_scale))
+                      cfg=uses_guidance(options.guidance_scale),
+                      windows=windows if frames > windows.size else None)
 
         def advance(start: int, stop: int, state: Any) -> Any:
             return run_steps_jit(unet, self.params["unet"], state, text_uncond, text_cond, feats,
@@ -223,6 +251,7 @@ class Pipeline:
             raise ConfigError(f"frames must be at least 1, got {frames}")
         check_size(self.bundle, height, width)
         options.check()
+        options.windows(self.bundle.clip_frames).check()
         scheduler = options.make_scheduler(self.bundle.scheduler_config)
         if options.eta and not scheduler.supports_eta:
             raise ConfigError(f"the {options.scheduler} scheduler is deterministic: eta must be 0")

@@ -3,8 +3,8 @@
 Each is a pure function of arrays, jitted with only modules, scheduler, shapes and switches
 static, so one compilation serves every prompt, seed, guidance and eta:
 
-- :func:`prepare`: token ids -> text embeddings, skeleton -> pose features (once per video),
-  seeds -> initial noise and the scheduler's carry;
+- :func:`prepare`: token ids -> text embeddings, skeleton -> pose features (once per video; a
+  long video ``pose_chunk`` frames at a time), seeds -> initial noise and the scheduler's carry;
 - :func:`invert`: a source video -> its DDIM inversion under the empty prompt (``use_inv_latent``);
 - :func:`decode`: final latents -> uint8 video, the VAE running on ``chunk`` frames of every video
   at a time (peak memory of ``batch x chunk`` images, whatever the frame count).
@@ -30,11 +30,26 @@ def _constrain(x: jax.Array, batch: NamedSharding | None) -> jax.Array:
     return x if batch is None else jax.lax.with_sharding_constraint(x, batch)
 
 
-@tuned_jit(static_argnames=("text_encoder", "pose_encoder", "scheduler", "latent_shape", "batch"))
+def encode_pose(pose_encoder: Any, params: Any, skeleton: jax.Array,
+                chunk: int | None) -> list[jax.Array]:
+    """The pose encoder's 4 maps ``[b, f, ...]`` for ``skeleton [b, f, H, W, 3]``; with ``chunk``
+    (and more frames than that) ``chunk`` frames at a time (the encoder works frame by frame,
+    so the result is the same; only one chunk's activations exist at once)."""
+    b, f = skeleton.shape[:2]
+    if chunk is None or f <= chunk:
+        return pose_encoder.apply({"params": params}, skeleton)
+    pad = jnp.pad(skeleton, [(0, 0), (0, -f % chunk)] + [(0, 0)] * 3, mode="edge")
+    pieces = jnp.swapaxes(pad.reshape(b, -1, chunk, *pad.shape[2:]), 0, 1)
+    maps = jax.lax.map(lambda x: pose_encoder.apply({"params": params}, x), pieces)
+    return [jnp.swapaxes(m, 0, 1).reshape(b, -1, *m.shape[3:])[:, :f] for m in maps]
+
+
+@tuned_jit(static_argnames=("text_encoder", "pose_encoder", "scheduler", "latent_shape", "batch",
+                            "pose_chunk"))
 def prepare(params: dict[str, Any], ids_uncond: jax.Array, ids_cond: jax.Array,
             skeleton: jax.Array | None, seeds: jax.Array, *, text_encoder: Any,
             pose_encoder: Any, scheduler: Any, latent_shape: tuple[int, ...],
-            batch: NamedSharding | None) -> tuple:
+            batch: NamedSharding | None, pose_chunk: int | None = None) -> tuple:
     """-> ``(text_uncond, text_cond, pose_features, (latents, carry))``.
 
     ``ids_*``: int32 ``[b, n]``; ``skeleton``: ``[1 or b, f, H, W, 3]`` in [0, 1] or None;
@@ -47,7 +62,7 @@ def prepare(params: dict[str, Any], ids_uncond: jax.Array, ids_cond: jax.Array,
     b = seeds.shape[0]
     feats = None
     if skeleton is not None:
-        feats = pose_encoder.apply({"params": params["pose_encoder"]}, skeleton)
+        feats = encode_pose(pose_encoder, params["pose_encoder"], skeleton, pose_chunk)
         feats = [_constrain(jnp.broadcast_to(f, (b, *f.shape[1:])), batch) for f in feats]
     noise = jax.vmap(lambda s: jax.random.normal(jax.random.key(s), latent_shape, jnp.float32))
     latents = _constrain(noise(seeds) * scheduler.init_noise_sigma, batch)

@@ -22,6 +22,7 @@ import jax.numpy as jnp
 from fyp_jax.compile_options import tuned_jit
 from fyp_jax.errors import ConfigError
 from fyp_jax.models.unet3d import UNet3DConditionModel
+from fyp_jax.pipeline.windows import Windows, fused_prediction
 
 
 def guided_prediction(
@@ -55,25 +56,35 @@ def run_steps(unet: UNet3DConditionModel, params: Any, state: tuple[jax.Array, A
               text_uncond: jax.Array, text_cond: jax.Array,
               pose_features: Sequence[jax.Array] | None, start: jax.Array, stop: jax.Array,
               guidance_scale: jax.Array, eta: jax.Array, seed: jax.Array, *, scheduler: Any,
-              num_steps: int, cfg: bool) -> tuple[jax.Array, Any]:
+              num_steps: int, cfg: bool, windows: Windows | None = None
+              ) -> tuple[jax.Array, Any]:
     """Steps ``start .. stop-1`` of ``num_steps`` from ``state = (latents, scheduler carry)``.
 
     ``seed`` (int32 scalar) keys the noise of a stochastic DDIM step (``eta > 0``): step i
     draws from ``fold_in(key(seed), i)``, so chunking the range never changes the result.
+    ``windows``: a video longer than ``windows.size`` frames is predicted window by window and
+    fused (:mod:`fyp_jax.pipeline.windows`); a shorter one exactly as without it.
     """
     ts = jnp.asarray(scheduler.timesteps(num_steps))
     step_kwargs = dict(eta=eta, key=jax.random.key(seed)) if scheduler.supports_eta else {}
+    windowed = windows is not None and state[0].shape[1] > windows.size
 
     def body(i, carry):
         x, sched_carry = carry
-        eps = guided_prediction(unet, params, x, ts[i], text_uncond, text_cond, pose_features,
-                                guidance_scale, cfg)
+
+        def predict(latents, feats):
+            return guided_prediction(unet, params, latents, ts[i], text_uncond, text_cond, feats,
+                                     guidance_scale, cfg)
+
+        eps = (fused_prediction(predict, x, pose_features, i, windows) if windowed
+               else predict(x, pose_features))
         return scheduler.step(eps, i, ts, x, sched_carry, **step_kwargs)
 
     return jax.lax.fori_loop(start, stop, body, state)
 
 
-run_steps_jit = tuned_jit(run_steps, static_argnames=("unet", "scheduler", "num_steps", "cfg"))
+run_steps_jit = tuned_jit(run_steps, static_argnames=("unet", "scheduler", "num_steps", "cfg",
+                                                      "windows"))
 
 
 def stepwise(advance: Callable[[int, int, Any], Any], state: Any, num_steps: int,

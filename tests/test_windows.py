@@ -1,0 +1,124 @@
+"""Long videos as fused windows: the schedule covers every frame, the anchoring gives each
+window's frames the attention context of one-shot sampling, a short video is sampled exactly as
+without windows, and a long one compiles once and its program's memory follows the window."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from fyp_jax.errors import ConfigError
+from fyp_jax.models.attention import sparse_causal_attention
+from fyp_jax.pipeline import SamplingOptions
+from fyp_jax.pipeline.sampling_loop import run_steps
+from fyp_jax.pipeline.windows import ANCHOR_FRAMES, Windows, fused_prediction
+from fyp_jax.schedulers import DDIMScheduler
+
+
+@pytest.mark.parametrize("frames,size,overlap,shift", [
+    (9, 8, 2, 0), (64, 8, 2, 0), (64, 8, 0, 0), (50, 8, 2, 3), (31, 6, 5, 1), (17, 16, 4, 7)])
+def test_every_step_covers_every_frame_with_full_windows(frames, size, overlap, shift):
+    w = Windows(size, overlap, shift=shift)
+    for step in range(12):
+        starts = np.asarray(w.starts(frames, step))
+        covered = np.zeros(frames, int)
+        for s in starts:
+            assert 0 <= s <= frames - size
+            covered[s:s + size] += 1
+        assert covered.min() >= 1, (step, starts)
+        if not shift:
+            assert starts[0] == 0 and starts[-1] == frames - size
+            assert np.all(np.diff(starts) <= w.stride)
+
+
+def test_shift_moves_the_windows_and_fusion_weights():
+    w = Windows(8, 2, shift=3)
+    assert not np.array_equal(np.asarray(w.starts(40, 0)), np.asarray(w.starts(40, 1)))
+    assert Windows(8, 2, "flat").weights().tolist() == [1.0] * 8
+    assert Windows(8, 2, "pyramid").weights().tolist() == [1, 2, 3, 4, 4, 3, 2, 1]
+    assert Windows(8, 0).joins(24) == [8, 16]
+    with pytest.raises(ConfigError, match="overlap"):
+        SamplingOptions(window=8, overlap=8).check()
+    with pytest.raises(ConfigError, match="fusion"):
+        SamplingOptions(fusion="gaussian").check()
+
+
+def _one_shot_like(x, feats):
+    """A stand-in UNet with FollowYourPose's sparse-causal dependency: frame i's output depends
+    on its local frame 0, its local frame i-1 and its own frame (and pose)."""
+    prev = jnp.concatenate([x[:, :1], x[:, :-1]], axis=1)
+    return jnp.sin(x[:, :1] + 2.0 * prev + 3.0 * x) + feats[0]
+
+
+@pytest.mark.parametrize("shift", [0, 2])
+def test_anchored_windows_reproduce_the_one_shot_dependency_exactly(shift):
+    key = jax.random.key(0)
+    x = jax.random.normal(key, (2, 30, 3, 3, 4))
+    feats = [jax.random.normal(jax.random.key(1), (2, 30, 3, 3, 4))]
+    one_shot = _one_shot_like(x, feats)
+    for step in range(3):
+        fused = fused_prediction(_one_shot_like, x, feats, jnp.int32(step),
+                                 Windows(8, 2, "pyramid", shift=shift, anchor=True))
+        np.testing.assert_allclose(fused, one_shot, rtol=1e-5, atol=1e-5)
+    # Without the anchor each window takes its own first frame as frame 0 and restarts frame i-1.
+    free = fused_prediction(_one_shot_like, x, feats, jnp.int32(0), Windows(8, 2, anchor=False))
+    assert np.abs(np.asarray(free - one_shot))[:, 8:].max() > 0.1
+
+
+def test_anchored_window_gives_sparse_causal_attention_its_one_shot_keys():
+    """The real attn1 kernel: a window run on [frame 0, frame s-1, frames s..] gives frames s..
+    exactly the outputs they have in the whole video."""
+    frames, size = 20, 6
+    q, k, v = (jax.random.normal(jax.random.key(i), (1, frames, 16, 2, 8)) for i in range(3))
+    whole = sparse_causal_attention(q, k, v, impl="xla")
+    w = Windows(size, 2)
+    for s in np.asarray(w.starts(frames, 0)):
+        idx = w.context(jnp.int32(s))
+        part = sparse_causal_attention(q[:, idx], k[:, idx], v[:, idx], impl="xla")
+        np.testing.assert_allclose(part[:, ANCHOR_FRAMES:], whole[:, s:s + size], atol=1e-6)
+        if s:
+            plain = sparse_causal_attention(q[:, s:s + size], k[:, s:s + size],
+                                            v[:, s:s + size], impl="xla")
+            assert np.abs(np.asarray(plain - whole[:, s:s + size])).max() > 1e-2
+
+
+@pytest.fixture(scope="module")
+def tiny_unet():
+    from configs.models.tiny import bundle_configs
+    from fyp_jax.pipeline.random_bundle import random_bundle
+
+    bundle = random_bundle(*bundle_configs())
+    return bundle, bundle.modules["unet"], bundle.params["unet"]
+
+
+def _loop(tiny_unet, frames, windows, num_steps=2):
+    bundle, unet, params = tiny_unet
+    scheduler = DDIMScheduler.from_config(bundle.scheduler_config)
+    x = jax.random.normal(jax.random.key(0), (1, frames, 8, 8, unet.in_channels))
+    text = jax.random.normal(jax.random.key(1), (1, 77, unet.cross_attention_dim))
+    args = (unet, params, (x, scheduler.init_carry(x)), text, text, None, jnp.int32(0),
+            jnp.int32(num_steps), jnp.float32(7.5), jnp.float32(0.0), jnp.int32(0))
+    static = dict(scheduler=scheduler, num_steps=num_steps, cfg=True, windows=windows)
+    loop = jax.jit(run_steps, static_argnums=0,
+                   static_argnames=("scheduler", "num_steps", "cfg", "windows"))
+    return loop, args, static
+
+
+def test_short_video_is_bit_identical_to_one_shot(tiny_unet):
+    loop, args, static = _loop(tiny_unet, 4, None)
+    one_shot = loop(*args, **static)[0]
+    windowed = loop(*args, **(static | dict(windows=Windows(4, 1))))[0]
+    assert np.array_equal(np.asarray(one_shot), np.asarray(windowed))
+
+
+@pytest.mark.slow
+def test_step_program_memory_follows_the_window_not_the_video(tiny_unet):
+    def temp_bytes(frames, windows):
+        loop, args, static = _loop(tiny_unet, frames, windows, num_steps=1)
+        return loop.lower(*args, **static).compile().memory_analysis().temp_size_in_bytes
+
+    w = Windows(4, 1)
+    short, long_ = temp_bytes(4, None), temp_bytes(32, w)
+    assert long_ < 2 * short, (short, long_)  # one-shot of 32 frames would need about 8x
