@@ -9,6 +9,7 @@ import os
 import random
 import re
 import signal
+import socket
 import threading
 import time
 from pathlib import Path
@@ -36,8 +37,8 @@ def cache(tmp_path_factory):
 class Run:
     """A worker process whose output is read as it comes; `step` is the progress bar's count."""
 
-    def __init__(self, spec: dict, cache: str):
-        self.proc = start_worker(spec, 1, cache)
+    def __init__(self, spec: dict, cache: str, **env: str):
+        self.proc = start_worker(spec, 1, cache, **env)
         self.output, self.step = "", -1
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
@@ -134,6 +135,25 @@ def test_signal_during_compilation_exits_cleanly(start_dir, cache, tmp_path):
     assert run.finish() == 130
     assert_clean(run)
     assert "SIGINT before the first step completed: nothing new to save" in run.output
+
+
+@pytest.mark.slow
+def test_sigterm_to_one_process_stops_every_process_at_the_same_step(start_dir, cache, tmp_path):
+    with socket.socket() as s:
+        s.bind(("localhost", 0))
+        port = s.getsockname()[1]
+    job = spec(start_dir, tmp_path, "pair")
+    runs = [Run(job, cache, JAX_COORDINATOR_ADDRESS=f"localhost:{port}", JAX_NUM_PROCESSES="2",
+                JAX_PROCESS_ID=str(i)) for i in range(2)]
+    runs[0].wait_for_step(5)  # process 0 shows the progress bar
+    runs[1].proc.send_signal(signal.SIGTERM)  # only the second process is preempted
+    codes = [run.finish() for run in runs]
+    steps = set()
+    for run in runs:
+        assert_clean(run)
+        steps.update(re.findall(r"SIGTERM at step (\d+): saved checkpoint", run.output))
+    assert codes == [143, 143] and len(steps) == 1, [r.output[-2000:] for r in runs]
+    assert Checkpointer(Path(job["workdir"]) / "checkpoints", keep=3).latest_step() == int(*steps)
 
 
 def test_signal_only_requests_a_stop_once_a_step_is_done():
