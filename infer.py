@@ -24,7 +24,11 @@ flags.DEFINE_string("pose", None, "skeleton video (mp4/mov/gif/webm) or folder o
 flags.DEFINE_string("model", None, "bundle folder, diffusers SD folder, or 'random-tiny'")
 flags.DEFINE_string("fyp_checkpoint", None, "FollowYourPose checkpoint (with an SD folder)")
 flags.DEFINE_string("pose_encoder", None, "pose_encoder.pth (with an SD folder)")
-flags.DEFINE_integer("frames", None, "number of video frames")
+flags.DEFINE_string("frames", None, "number of video frames; 0 or 'all': every frame of the "
+                    "pose video at the stride (longer than --window: sampled as fused windows)")
+flags.DEFINE_integer("window", None, "frames per window of a long video (default: the model's "
+                     "training clip length)")
+flags.DEFINE_integer("overlap", None, "frames shared by consecutive windows (default: window/4)")
 flags.DEFINE_integer("stride", None, "take every n-th frame of the pose video")
 flags.DEFINE_integer("start", None, "first frame of the pose video")
 flags.DEFINE_integer("height", None, "video height (a multiple the model needs; PoseWorld: 16)")
@@ -57,14 +61,26 @@ def resolved_config():
         from fyp_jax.original_config import apply_original_config
 
         apply_original_config(cfg, flags.FLAGS.original_config, "sample", sys.argv)
-    for name in ("prompt", "pose", "model", "fyp_checkpoint", "pose_encoder", "frames", "stride",
+    if flags.FLAGS.frames is not None:
+        cfg.frames = frame_count(flags.FLAGS.frames)
+    for name in ("prompt", "pose", "model", "fyp_checkpoint", "pose_encoder", "window", "stride",
                  "start", "height", "width", "steps", "guidance", "seed", "scheduler",
                  "negative_prompt", "out", "source_video", "prompts_file", "batch_size",
-                 "extract"):
+                 "extract", "overlap"):
         value = flags.FLAGS[name].value
         if value is not None:
             setattr(cfg, FLAG_TO_FIELD.get(name, name), value)
     return cfg
+
+
+def frame_count(text: str) -> int:
+    """--frames: a count, or 0 / 'all' (every frame of the pose video, as 0)."""
+    if text.strip().lower() == "all":
+        return 0
+    try:
+        return int(text)
+    except ValueError:
+        raise ConfigError(f"--frames {text!r}: give a number of frames, or 0 / all") from None
 
 
 def check(cfg) -> None:
@@ -88,8 +104,11 @@ def check(cfg) -> None:
         raise ConfigError("--source_video applies to --prompt runs, not to --prompts_file")
     if cfg.batch_size < 1:
         raise ConfigError(f"--batch_size must be at least 1, got {cfg.batch_size}")
-    if cfg.frames < 1:
-        raise ConfigError("--frames must be at least 1")
+    if cfg.frames < 0:
+        raise ConfigError("--frames must be at least 1 (or 0 / all: every pose frame)")
+    if cfg.frames == 0 and (not cfg.pose or cfg.prompts_file):
+        raise ConfigError("--frames 0 / all takes the frame count from --pose: give a pose video "
+                          "(and no --prompts_file)")
     options(cfg).check()
 
 
@@ -98,7 +117,9 @@ def options(cfg):
 
     return SamplingOptions(num_steps=cfg.steps, guidance_scale=cfg.guidance,
                            scheduler=cfg.scheduler, eta=cfg.eta, seed=cfg.seed,
-                           negative_prompt=cfg.negative_prompt, decode_chunk=cfg.decode_chunk)
+                           negative_prompt=cfg.negative_prompt, decode_chunk=cfg.decode_chunk,
+                           window=cfg.window, overlap=cfg.overlap, fusion=cfg.fusion,
+                           shift=cfg.shift)
 
 
 def load(cfg):
@@ -174,6 +195,8 @@ def run_prompts(cfg, bundle) -> None:
     from fyp_jax.train import distributed
 
     skeleton = pose_frames(cfg, cfg.pose)
+    if skeleton is not None:
+        cfg.frames = len(skeleton)  # --frames 0: the whole pose video
     source = None
     if cfg.source_video:
         from fyp_jax.pose import load_video_frames

@@ -16,7 +16,13 @@ def get_config() -> ml_collections.ConfigDict:
     c.prompts = ["a red figure waving on a beach background"]
     c.negative_prompt = ""
     c.source_video = ""              # start from this video's DDIM inversion (use_inv_latent)
-    c.frames = 8
+    c.frames = 8                     # 0: every frame of the pose video at the stride
+    # Videos longer than `window` frames: overlapping windows fused per step (README, "Long
+    # videos"); window None: the model's training clip length, overlap None: window // 4.
+    c.window = ml_collections.config_dict.placeholder(int)
+    c.overlap = ml_collections.config_dict.placeholder(int)
+    c.fusion = "pyramid"             # flat | pyramid: weights of overlapping predictions
+    c.shift = 0                      # frames the windows move at every step
     c.stride = ml_collections.config_dict.placeholder(int)  # None: from the pose video's fps
     c.extract = True                 # a --pose video of a person: extract its skeleton (cached)
     c.start = 0

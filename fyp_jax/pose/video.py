@@ -57,7 +57,8 @@ def load_pose_frames(
 ) -> np.ndarray:
     """Skeleton frames for the sampler: `num_frames` frames every `stride` from frame `start`,
     resized to cover `size` (height, width; None keeps the source size) and centre-cropped, as
-    float32 [num_frames, H, W, 3] in [0, 1].
+    float32 [num_frames, H, W, 3] in [0, 1]; `num_frames` 0: every frame from `start` at the
+    stride (a long video).
 
     `path` is a skeleton video, GIF or image folder, a keypoint file (.json / .npy / .npz, or
     a folder of OpenPose JSON), or a video of a person (told apart by `classify`). Keypoints,
@@ -166,6 +167,8 @@ def _chosen_stride(stride: int | None, source_fps: float | None, fps: float) -> 
 def _logged_plan(
     what: object, available: int, num_frames: int, stride: int, start: int
 ) -> FramePlan:
+    if num_frames == 0:  # every frame from `start` at the stride
+        num_frames = max(1, -(-(available - start) // stride))
     plan = plan_frames(available, num_frames, stride, start)
     if plan.note:
         log.warning("%s: %s", what, plan.note)
