@@ -87,11 +87,19 @@ class UNet3DConditionModel(nn.Module):
         timesteps: jnp.ndarray | int,
         encoder_hidden_states: jnp.ndarray,
         pose_features: Sequence[jnp.ndarray] | None = None,
-    ) -> jnp.ndarray:
+        deep_features: jnp.ndarray | None = None,
+        return_deep: bool = False,
+    ) -> jnp.ndarray | tuple[jnp.ndarray, jnp.ndarray]:
         """Predict noise for ``sample [b, f, h, w, c]`` at ``timesteps`` (scalar or ``[b]``).
 
         ``pose_features``: the PoseEncoder's 4 maps ``[b, f, h_i, w_i, c_i]``, added in the down
         blocks (sampling); None trains/samples without pose (the original's 'train' mode).
+
+        DeepCache (Ma et al. 2023): ``return_deep=True`` also returns the deep features, the
+        input of the last up block (an array of this model's internal layout); passing them
+        back as ``deep_features`` computes only the shallow branch (conv_in, the first down
+        block without its downsampler, the last up block, conv_out) and reuses them for the rest,
+        which at the same inputs gives the full prediction.
         """
         b, f = sample.shape[:2]
         timesteps = jnp.broadcast_to(jnp.asarray(timesteps), (b,))
@@ -101,10 +109,12 @@ class UNet3DConditionModel(nn.Module):
             pose_features = None if pose_features is None else [fold(p) for p in pose_features]
             timesteps = jnp.repeat(timesteps, f)
             encoder_hidden_states = jnp.repeat(encoder_hidden_states, f, axis=0)
-        out = self._forward(sample, timesteps, encoder_hidden_states, pose_features)
-        return out.reshape(b, f, *out.shape[2:])
+        out, deep = self._forward(sample, timesteps, encoder_hidden_states, pose_features,
+                                  deep_features)
+        out = out.reshape(b, f, *out.shape[2:])
+        return (out, deep) if return_deep else out
 
-    def _forward(self, sample, timesteps, context, pose_features):
+    def _forward(self, sample, timesteps, context, pose_features, deep):
         kw = dict(dtype=self.dtype, param_dtype=self.param_dtype)
         ch = self.block_out_channels
         n = len(ch)
@@ -116,19 +126,28 @@ class UNet3DConditionModel(nn.Module):
         context = context.astype(self.dtype or context.dtype)
         x = nn.Conv(ch[0], (3, 3), padding=((1, 1), (1, 1)), name="conv_in", **kw)(x)
 
+        cached = deep is not None
         skips = [x]
-        for i, kind in enumerate(self.down_block_types):
+        for i, kind in enumerate(self.down_block_types[:1] if cached else self.down_block_types):
             x, s = DownBlock(ch[i], self.layers_per_block, heads[i], DOWN_TYPES[kind],
                              add_downsample=i < n - 1, name=f"down_blocks_{i}",
                              **self._block_kwargs())(
-                x, temb, context, None if pose_features is None else pose_features[i])
+                x, temb, context, None if pose_features is None else pose_features[i],
+                downsample=not cached)
             skips += s
 
-        x = MidBlock(ch[-1], 1, heads[-1], True, name="mid_block", **self._block_kwargs())(
-            x, temb, context)
+        if not cached:
+            x = MidBlock(ch[-1], 1, heads[-1], True, name="mid_block", **self._block_kwargs())(
+                x, temb, context)
 
         up_ch, up_heads = ch[::-1], heads[::-1]
         for i, kind in enumerate(self.up_block_types):
+            if cached and i < n - 1:
+                continue
+            if i == n - 1:  # the deep features: what the last up block starts from
+                if cached:
+                    x = deep
+                deep = x
             k = self.layers_per_block + 1
             block_skips, skips = skips[-k:], skips[:-k]
             x = UpBlock(up_ch[i], k, up_heads[i], UP_TYPES[kind], add_upsample=i < n - 1,
@@ -137,4 +156,4 @@ class UNet3DConditionModel(nn.Module):
 
         x = nn.silu(GroupNorm(self.norm_num_groups, self.norm_eps, name="conv_norm_out", **kw)(x))
         x = nn.Conv(self.out_channels, (3, 3), padding=((1, 1), (1, 1)), name="conv_out", **kw)(x)
-        return x
+        return x, deep

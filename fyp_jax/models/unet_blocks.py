@@ -82,7 +82,9 @@ class DownBlock(BlockSettings):
     add_downsample: bool = True
 
     @nn.compact
-    def __call__(self, x, temb, context, pose_feature=None):
+    def __call__(self, x, temb, context, pose_feature=None, downsample=True):
+        """``downsample=False`` stops before the downsampler (the shallow branch of a cached
+        step, whose skips are only the layers' outputs)."""
         skips = []
         for i in range(self.num_layers):
             x = self.resnet(f"resnets_{i}")(x, temb)
@@ -91,7 +93,7 @@ class DownBlock(BlockSettings):
             if i == self.num_layers - 1 and pose_feature is not None:
                 x = x + pose_feature.astype(x.dtype)
             skips.append(x)
-        if self.add_downsample:
+        if self.add_downsample and downsample:
             x = Downsample(self.features, name="downsamplers_0", dtype=self.dtype,
                            param_dtype=self.param_dtype)(x)
             skips.append(x)
