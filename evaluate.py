@@ -3,6 +3,7 @@
     python evaluate.py --model assets/poseworld --variants full,no_pose,frame_by_frame
     python evaluate.py --model BUNDLE --clip PATH_TO_CLIP   # + the paper's CLIP metrics
     python evaluate.py --task steps --samplers ddim,dpmpp_2m --steps_list 5,10,20,50 --seeds 0,1
+    python evaluate.py --task long --lengths 64,256 --num 2     # seams, drift of long videos
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from fyp_jax.cli_errors import exit_on_user_error
 from fyp_jax.cli_flags import project_path, run_app
 from fyp_jax.errors import ConfigError
 
-flags.DEFINE_enum("task", "compare", ["compare", "steps"],
+flags.DEFINE_enum("task", "compare", ["compare", "steps", "long"],
                   "compare: the paper's variants (--variants); steps: quality against sampler "
-                  "steps (--samplers, --steps_list, --seeds)")
+                  "steps (--samplers, --steps_list, --seeds); long: long videos as windows "
+                  "(--settings, --lengths, --window, --overlap, --fusion, --shift)")
 flags.DEFINE_string("model", "assets/poseworld", "bundle folder")
 flags.DEFINE_string("variants", "full", "comma-separated: full, no_pose, frame_by_frame")
 flags.DEFINE_integer("num", 14, "evaluation clips (14 = every held-out triple once)")
@@ -32,6 +34,14 @@ flags.DEFINE_string("samplers", "ddim,dpmpp_2m", "--task steps: comma-separated 
                     "scheduler[:spacing], e.g. ddim,dpmpp_2m:trailing")
 flags.DEFINE_string("steps_list", "5,10,15,20,30,50", "--task steps: step counts")
 flags.DEFINE_string("seeds", "0,1", "--task steps: sampling seeds (each runs every clip)")
+flags.DEFINE_string("settings", "one_shot,independent,fused,ours", "--task long: "
+                    "comma-separated settings")
+flags.DEFINE_string("lengths", "64,256", "--task long: frame counts of the long clips")
+flags.DEFINE_integer("window", None, "--task long: frames per window (default: the model's "
+                     "training clip length)")
+flags.DEFINE_integer("overlap", None, "--task long: window overlap (default: window/4)")
+flags.DEFINE_string("fusion", "pyramid", "--task long: flat | pyramid")
+flags.DEFINE_integer("shift", 0, "--task long: frames the windows move per step")
 flags.DEFINE_string("clip", None, "local CLIP checkpoint folder: adds CLIP score and CLIP frame "
                     "consistency")
 flags.DEFINE_string("out", "", "folder for report.json and sample videos (default: a new "
@@ -54,6 +64,8 @@ def check() -> Path:
     SamplingOptions(num_steps=FLAGS.steps, guidance_scale=FLAGS.guidance, seed=FLAGS.seed).check()
     if FLAGS.task == "steps":
         steps_flags()
+    if FLAGS.task == "long":
+        long_flags()
     if FLAGS.clip and not Path(FLAGS.clip).is_dir():
         raise ConfigError(f"--clip {FLAGS.clip} is not a folder; name a local CLIP checkpoint")
     return output_folder(FLAGS.out, prefix="eval-")
@@ -77,6 +89,46 @@ def steps_flags() -> tuple[list, list[int], list[int]]:
     for n in steps:
         SamplingOptions(num_steps=n, guidance_scale=FLAGS.guidance).check()
     return samplers, steps, int_list("seeds")
+
+
+def long_flags() -> tuple[list[str], list[int], object]:
+    """(settings, frame counts, sampling options) of --task long, checked."""
+    from fyp_jax.eval.long_video import SETTINGS
+    from fyp_jax.pipeline import SamplingOptions
+
+    settings = FLAGS.settings.split(",")
+    unknown = [s for s in settings if s not in SETTINGS]
+    if unknown:
+        raise ConfigError(f"unknown --settings {unknown}; known: {', '.join(SETTINGS)}")
+    lengths = int_list("lengths")
+    if min(lengths) < 1:
+        raise ConfigError(f"--lengths must be positive, got {FLAGS.lengths}")
+    options = SamplingOptions(num_steps=FLAGS.steps, guidance_scale=FLAGS.guidance,
+                              seed=FLAGS.seed, window=FLAGS.window, overlap=FLAGS.overlap,
+                              fusion=FLAGS.fusion, shift=FLAGS.shift)
+    options.check()
+    return settings, lengths, options
+
+
+def run_long(bundle, out: Path) -> None:
+    from fyp_jax.eval.long_video import evaluate_long, table
+    from fyp_jax.pipeline.outputs import write_outputs
+
+    settings, lengths, options = long_flags()
+
+    def on_videos(setting, frames, clips, videos):
+        write_outputs(out / f"{setting}_{frames}", [c["caption"] for c in clips], videos[:1],
+                      None, fps=8)
+
+    reports = evaluate_long(str(project_path(FLAGS.model)), bundle.clip_frames,
+                            settings=tuple(settings), frame_counts=tuple(lengths),
+                            num_examples=FLAGS.num, size=FLAGS.size, options=options,
+                            on_videos=on_videos, log=lambda line: print(line, flush=True))
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "report.json").write_text(json.dumps(reports, indent=1))
+    (out / "long_table.md").write_text(table(reports) + "\n")
+    print(table(reports))
+    print(f"wrote {out / 'report.json'} and {out / 'long_table.md'}")
 
 
 def run_steps(bundle, out: Path) -> None:
@@ -114,6 +166,8 @@ def run() -> None:
     check_size(bundle, FLAGS.size, FLAGS.size)
     if FLAGS.task == "steps":
         return run_steps(bundle, out)
+    if FLAGS.task == "long":
+        return run_long(bundle, out)
     scorer = None
     if FLAGS.clip:
         from fyp_jax.eval.clip_score import ClipScorer

@@ -3,7 +3,10 @@ same figures for another checkout (``--baseline``, e.g. a ``git worktree`` of an
 
 Cases (``--cases``): ``small`` (UNet block channels 64/128/256/256, text width 256) and ``sd14``
 (SD 1.4 UNet, CLIP ViT-L text encoder, SD VAE); both 8 frames at 256x256, 10 DDIM steps, one
-prompt, the pose encoder at the VAE's scale.
+prompt, the pose encoder at the VAE's scale. ``long``: the PoseWorld model at 64x64, 2 DDIM
+steps, a video of its window (8 frames) and one of 256 frames (fused windows), each in a fresh
+process: ``RESULT sample_long rss_window_gib= rss_256_gib= rss_ratio= seconds_window=
+seconds_256=`` (this tree only).
 
 For each case and tree, two fresh processes share one empty compilation-cache folder:
   1. first call (compiles: prompt A, seed 0, guidance 12.5); second call with another prompt,
@@ -103,6 +106,39 @@ def worker(case: str, cache: str, repeats: int) -> dict:
     return out
 
 
+LONG_FRAMES, LONG_SIZE, LONG_STEPS = 256, 64, 2
+
+
+def long_worker(frames: int, cache: str) -> dict:
+    """Peak RSS and seconds of one PoseWorld video of ``frames`` frames (fused windows when
+    longer than the model's window)."""
+    import numpy as np
+
+    from fyp_jax.bundle import load_bundle
+    from fyp_jax.pipeline import Pipeline, SamplingOptions
+    from fyp_jax.pipeline.compile_cache import enable_compilation_cache
+
+    enable_compilation_cache(cache)
+    pipe = Pipeline(load_bundle(REPO / "assets" / "poseworld"))
+    skeleton = np.random.default_rng(0).uniform(0, 1, (frames, LONG_SIZE, LONG_SIZE, 3))
+    t0 = time.perf_counter()
+    pipe(["a red figure waving on a beach background"], skeleton.astype(np.float32),
+         frames=frames, height=LONG_SIZE, width=LONG_SIZE,
+         options=SamplingOptions(num_steps=LONG_STEPS, guidance_scale=7.5))
+    return {"seconds": time.perf_counter() - t0,
+            "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
+
+
+def measure_long() -> dict:
+    window = json.loads((REPO / "assets" / "poseworld" / "bundle.json").read_text())["clip_frames"]
+    with tempfile.TemporaryDirectory() as cache:
+        short, long_ = (child(REPO, f"long:{n}", cache, 0) for n in (window, LONG_FRAMES))
+    return dict(window=window, rss_window_gib=short["peak_rss"] / 2**30,
+                rss_256_gib=long_["peak_rss"] / 2**30,
+                rss_ratio=long_["peak_rss"] / short["peak_rss"],
+                seconds_window=short["seconds"], seconds_256=long_["seconds"])
+
+
 def child(tree: Path, case: str, cache: str, repeats: int) -> dict:
     r = subprocess.run([sys.executable, __file__, "--worker", case, "--tree", str(tree),
                         "--cache", cache, "--repeats", str(repeats)],
@@ -145,11 +181,17 @@ def main() -> None:
     args = p.parse_args()
     if args.worker:
         sys.path.insert(0, str(args.tree.resolve()))
-        print(json.dumps(worker(args.worker, args.cache, args.repeats)))
+        if args.worker.startswith("long:"):
+            print(json.dumps(long_worker(int(args.worker[5:]), args.cache)))
+        else:
+            print(json.dumps(worker(args.worker, args.cache, args.repeats)))
         return
     if args.baseline is not None and not (args.baseline / "fyp_jax").is_dir():
         sys.exit(f"--baseline {args.baseline}: not a checkout of this repository")
     for case in args.cases.split(","):
+        if case == "long":
+            print(result_line("sample_long", measure_long()), flush=True)
+            continue
         ours = measure(REPO, case, args.repeats)
         print(result_line(f"sample_{case}", ours), flush=True)
         if args.baseline is None:

@@ -122,3 +122,60 @@ def test_step_program_memory_follows_the_window_not_the_video(tiny_unet):
     w = Windows(4, 1)
     short, long_ = temp_bytes(4, None), temp_bytes(32, w)
     assert long_ < 2 * short, (short, long_)  # one-shot of 32 frames would need about 8x
+
+
+def test_seam_ratio_and_worst_jump_see_a_seam():
+    from fyp_jax.eval.long_video import seam_ratio, worst_jump
+
+    ramp = np.linspace(0, 200, 24)[:, None, None, None] * np.ones((24, 4, 4, 3))
+    smooth = ramp.astype(np.uint8)
+    assert abs(seam_ratio(smooth, [8, 16]) - 1.0) < 0.2 and worst_jump(smooth) < 1.3
+    seamed = ramp.copy()
+    seamed[8:] += 40  # a jump between frames 7 and 8
+    seamed = np.clip(seamed, 0, 255).astype(np.uint8)
+    assert seam_ratio(seamed, [8, 16]) > 2 and worst_jump(seamed) > 3
+
+
+def test_long_clip_repeats_the_motion_and_settings_name_their_windows():
+    from fyp_jax.eval.long_video import long_clip, setting_options
+
+    clip = long_clip(0, 32, 32, clip_frames=8)
+    assert clip["frames"].shape == (32, 32, 32, 3) and clip["keypoints"].shape == (32, 17, 3)
+    schedule = Windows(8, 2)
+    base = SamplingOptions(num_steps=2)
+    assert setting_options("one_shot", base, 32, schedule).windows(8).size == 32
+    independent = setting_options("independent", base, 32, schedule).windows(8)
+    assert (independent.overlap, independent.anchor) == (0, False)
+    assert setting_options("fused", base, 32, schedule).windows(8) == Windows(8, 2, anchor=False)
+    assert setting_options("ours", base, 32, schedule).windows(8) == schedule
+
+
+def test_frames_zero_takes_every_pose_frame():
+    from pathlib import Path
+
+    from fyp_jax.pose import load_pose_frames
+
+    gif = Path(__file__).resolve().parents[1] / "assets" / "poseworld_pose.gif"
+    assert len(load_pose_frames(gif, 0, stride=1, size=(64, 64))) == 16
+    assert len(load_pose_frames(gif, 0, stride=3, size=(64, 64))) == 6
+
+
+def test_pipeline_samples_a_long_video_in_one_program_per_shape(tiny_unet):
+    from test_pipeline import CompileCounter
+
+    from fyp_jax.pipeline import Pipeline
+
+    pipe = Pipeline(tiny_unet[0])
+    skeleton = np.random.default_rng(0).random((7, 64, 64, 3)).astype(np.float32)
+    kw = dict(frames=7, height=64, width=64)
+    options = SamplingOptions(num_steps=2, guidance_scale=7.5, window=4, overlap=1)
+    first = pipe(["a figure"], skeleton, options=options, **kw)
+    assert first.shape == (1, 7, 64, 64, 3)
+    counter = CompileCounter()
+    seen = []
+    with counter:
+        again = pipe(["a figure"], skeleton, options=SamplingOptions(
+            num_steps=2, guidance_scale=7.5, window=4, overlap=1, seed=3), progress=seen.append,
+            **kw)
+    assert counter.count == 0 and seen == [0, 1]
+    assert not np.array_equal(first, again)
