@@ -146,3 +146,17 @@ def test_stride_follows_the_frame_rate(tmp_path, caplog):
         frames = load_pose_frames(skeleton, 8, stride=None, size=(64, 64))
     assert frames.shape == (8, 64, 64, 3)
     assert "pose stride 3: the pose video's 24 fps" in caplog.text
+
+
+@pytest.mark.slow
+def test_the_raw_example_becomes_a_skeleton_with_mediapipe(caplog):
+    """The real detector (builds its environment on first use when none exists)."""
+    with caplog.at_level(logging.INFO):
+        frames = load_pose_frames(POSE_EXAMPLES / RAW_EXAMPLES[0], 8, None, size=(64, 64),
+                                  progress=False)
+        assert "extracting its skeleton" in caplog.text
+        again = load_pose_frames(POSE_EXAMPLES / RAW_EXAMPLES[0], 8, None, size=(64, 64))
+    assert "skeleton extracted earlier" in caplog.text and "pose stride 7" in caplog.text
+    np.testing.assert_array_equal(frames, again)
+    assert measure((frames * 255).astype(np.uint8)).is_skeleton
+    assert ((frames.max(axis=-1) > 0.5).mean(axis=(1, 2)) > 0.005).all()  # drawn in every frame
