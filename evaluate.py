@@ -3,6 +3,7 @@
     python evaluate.py --model assets/poseworld --variants full,no_pose,frame_by_frame
     python evaluate.py --model BUNDLE --clip PATH_TO_CLIP   # + the paper's CLIP metrics
     python evaluate.py --task steps --samplers ddim,dpmpp_2m --steps_list 5,10,20,50 --seeds 0,1
+    python evaluate.py --task steps --samplers ddim --steps_list 20 --cache_intervals 1,2,3,5
     python evaluate.py --task long --lengths 64,256 --num 2     # seams, drift of long videos
 """
 
@@ -34,6 +35,8 @@ flags.DEFINE_string("samplers", "ddim,dpmpp_2m", "--task steps: comma-separated 
                     "scheduler[:spacing], e.g. ddim,dpmpp_2m:trailing")
 flags.DEFINE_string("steps_list", "5,10,15,20,30,50", "--task steps: step counts")
 flags.DEFINE_string("seeds", "0,1", "--task steps: sampling seeds (each runs every clip)")
+flags.DEFINE_string("cache_intervals", "1", "--task steps: DeepCache intervals (1: off), e.g. "
+                    "1,2,3,5")
 flags.DEFINE_string("settings", "one_shot,independent,fused,ours", "--task long: "
                     "comma-separated settings")
 flags.DEFINE_string("lengths", "64,256", "--task long: frame counts of the long clips")
@@ -79,16 +82,19 @@ def int_list(name: str) -> list[int]:
                           f"{FLAGS[name].value!r}") from e
 
 
-def steps_flags() -> tuple[list, list[int], list[int]]:
-    """(samplers, step counts, seeds) of --task steps, checked."""
+def steps_flags() -> tuple[list, list[int], list[int], list[int]]:
+    """(samplers, step counts, seeds, cache intervals) of --task steps, checked."""
     from fyp_jax.eval.steps_study import Sampler
     from fyp_jax.pipeline import SamplingOptions
 
     samplers = [Sampler.parse(s) for s in FLAGS.samplers.split(",")]
     steps = int_list("steps_list")
+    intervals = int_list("cache_intervals")
     for n in steps:
-        SamplingOptions(num_steps=n, guidance_scale=FLAGS.guidance).check()
-    return samplers, steps, int_list("seeds")
+        for interval in intervals:
+            SamplingOptions(num_steps=n, guidance_scale=FLAGS.guidance,
+                            cache_interval=interval).check()
+    return samplers, steps, int_list("seeds"), intervals
 
 
 def long_flags() -> tuple[list[str], list[int], object]:
@@ -132,16 +138,16 @@ def run_long(bundle, out: Path) -> None:
 
 
 def run_steps(bundle, out: Path) -> None:
-    from fyp_jax.eval.steps_study import fewest_enough, steps_study, table
+    from fyp_jax.eval.steps_study import HEADER, fewest_enough, steps_study, table
 
-    samplers, steps, seeds = steps_flags()
-    print("| sampler | steps | pose_iou | text_alignment | frame_consistency | seconds |",
-          flush=True)
-    rows = steps_study(bundle, samplers, steps, seeds, num_examples=FLAGS.num,
+    samplers, steps, seeds, intervals = steps_flags()
+    print(HEADER, flush=True)
+    rows = steps_study(bundle, samplers, steps, seeds, cache_intervals=intervals,
+                       num_examples=FLAGS.num,
                        frames=FLAGS.frames, size=FLAGS.size, guidance=FLAGS.guidance,
                        log=lambda line: print(line, flush=True))
-    reference = max((r for r in rows if r["sampler"] == "ddim"), key=lambda r: r["steps"],
-                    default=None)
+    reference = max((r for r in rows if r["sampler"] == "ddim" and r["cache_interval"] == 1),
+                    key=lambda r: r["steps"], default=None)
     enough = None if reference is None else fewest_enough(rows, reference)
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.json").write_text(json.dumps(dict(rows=rows, fewest_enough=enough,

@@ -30,7 +30,12 @@ from fyp_jax import sharding
 from fyp_jax.bundle import ModelBundle
 from fyp_jax.errors import ConfigError
 from fyp_jax.pipeline import programs
-from fyp_jax.pipeline.sampling_loop import run_steps_jit, stepwise, uses_guidance
+from fyp_jax.pipeline.sampling_loop import (
+    deep_feature_shape,
+    run_steps_jit,
+    stepwise,
+    uses_guidance,
+)
 from fyp_jax.pipeline.windows import Windows
 from fyp_jax.schedulers import SCHEDULERS, make_scheduler
 from fyp_jax.schedulers.spacing import SPACINGS
@@ -60,7 +65,9 @@ class SamplingOptions:
     with ``fusion`` weights, moved ``shift`` frames per step, every window anchored to the global
     frame 0 (``anchor``); these fields select the program only for such videos. ``window``
     None: the model's training clip length (``bundle.clip_frames``, else 16); ``overlap`` None:
-    a quarter of the window.
+    a quarter of the window. ``cache_interval`` n > 1: DeepCache, the whole UNet on every n-th
+    step and only its shallow branch on the deep features kept from it between (not with
+    windows).
     """
 
     num_steps: int = 50
@@ -76,6 +83,7 @@ class SamplingOptions:
     fusion: str = "pyramid"
     shift: int = 0
     anchor: bool = True
+    cache_interval: int = 1  # DeepCache: the whole UNet every n-th step, its shallow branch between
 
     def windows(self, clip_frames: int | None = None) -> Windows:
         """The window schedule, the defaults resolved for a model trained on clips of
@@ -107,6 +115,8 @@ class SamplingOptions:
                               f"{', '.join(SPACINGS)}")
         if self.decode_chunk < 1:
             raise ConfigError(f"decode_chunk must be at least 1, got {self.decode_chunk}")
+        if self.cache_interval < 1:
+            raise ConfigError(f"cache_interval must be at least 1, got {self.cache_interval}")
         # Without a window, the model's default is unknown here: check against the smallest
         # window the overlap allows (Pipeline checks again against the model's).
         self.windows(clip_frames=max(self.overlap or 0, 0) + 1).check()
@@ -223,19 +233,25 @@ class Pipeline:
                 ids_empty, feats, vae=bundle.modules["vae"], text_encoder=text_encoder,
                 unet=unet, scheduler=scheduler, num_steps=options.num_steps,
                 chunk=options.decode_chunk, rows=rows, batch=self._batch)
+        cfg = uses_guidance(options.guidance_scale)
+        if options.cache_interval > 1:
+            deep = deep_feature_shape(unet, self.params["unet"], *jax.tree.map(
+                lambda a: jax.ShapeDtypeStruct(a.shape, a.dtype), (state[0], text_cond, feats)),
+                cfg)
+            state = (*state, self._put(np.zeros(deep.shape, deep.dtype), True))
         scalars = [self._put(np.float32(options.guidance_scale), False),
                    self._put(np.float32(options.eta), False),
                    self._put(np.int32(options.seed), False)]
-        static = dict(scheduler=scheduler, num_steps=options.num_steps,
-                      cfg=uses_guidance(options.guidance_scale),
-                      windows=windows if frames > windows.size else None)
+        static = dict(scheduler=scheduler, num_steps=options.num_steps, cfg=cfg,
+                      windows=windows if frames > windows.size else None,
+                      cache_interval=options.cache_interval)
 
         def advance(start: int, stop: int, state: Any) -> Any:
             return run_steps_jit(unet, self.params["unet"], state, text_uncond, text_cond, feats,
                                  self._put(np.int32(start), False),
                                  self._put(np.int32(stop), False), *scalars, **static)
 
-        latents, _ = stepwise(advance, state, options.num_steps, progress)
+        latents = stepwise(advance, state, options.num_steps, progress)[0]
         return programs.decode(self.params["vae"], latents, vae=bundle.modules["vae"],
                                chunk=options.decode_chunk, batch=self._batch)
 
@@ -252,6 +268,9 @@ class Pipeline:
         check_size(self.bundle, height, width)
         options.check()
         options.windows(self.bundle.clip_frames).check()
+        if options.cache_interval > 1 and frames > options.windows(self.bundle.clip_frames).size:
+            raise ConfigError("DeepCache (cache_interval > 1) does not combine with windowed "
+                              "long videos yet; use one or the other")
         scheduler = options.make_scheduler(self.bundle.scheduler_config)
         if options.eta and not scheduler.supports_eta:
             raise ConfigError(f"the {options.scheduler} scheduler is deterministic: eta must be 0")

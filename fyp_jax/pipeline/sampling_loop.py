@@ -14,6 +14,7 @@ back to the host, so JAX's persistent compilation cache can store it.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 import jax
@@ -35,16 +36,48 @@ def guided_prediction(
     pose_features: Sequence[jax.Array] | None,
     guidance_scale: float | jax.Array,
     cfg: bool = True,
-) -> jax.Array:
-    """``u + g (c - u)``; with ``cfg=False`` only the conditional half is computed."""
+    deep_features: jax.Array | None = None,
+    return_deep: bool = False,
+) -> jax.Array | tuple[jax.Array, jax.Array]:
+    """``u + g (c - u)``; with ``cfg=False`` only the conditional half is computed.
+
+    ``deep_features`` / ``return_deep``: the UNet's DeepCache branch (for the whole CFG batch).
+    """
+    cache = dict(deep_features=deep_features, return_deep=return_deep)
     if not cfg:
-        return unet.apply({"params": params}, latents, t, text_cond, pose_features=pose_features)
+        return unet.apply({"params": params}, latents, t, text_cond, pose_features=pose_features,
+                          **cache)
     double = lambda a: jnp.concatenate([a, a], axis=0)  # noqa: E731
     feats = None if pose_features is None else [double(f) for f in pose_features]
     out = unet.apply({"params": params}, double(latents), t,
-                     jnp.concatenate([text_uncond, text_cond], axis=0), pose_features=feats)
+                     jnp.concatenate([text_uncond, text_cond], axis=0), pose_features=feats,
+                     **cache)
+    out, deep = out if return_deep else (out, None)
     uncond, cond = jnp.split(out, 2, axis=0)
-    return uncond + guidance_scale * (cond - uncond)
+    guided = uncond + guidance_scale * (cond - uncond)
+    return (guided, deep) if return_deep else guided
+
+
+def cached_prediction(predict: Callable[..., Any], i: jax.Array, deep: jax.Array,
+                      interval: int) -> tuple[jax.Array, jax.Array]:
+    """DeepCache (Ma et al. 2023) inside the loop: every ``interval``-th step runs the whole
+    UNet and keeps its deep features; the steps between run only the shallow branch on them.
+    ``lax.cond`` runs one branch per step, so a cached step costs only the shallow branch."""
+    return jax.lax.cond(
+        i % interval == 0,
+        lambda: predict(return_deep=True),
+        lambda: (predict(deep_features=deep, return_deep=True)[0], deep))
+
+
+def deep_feature_shape(unet: UNet3DConditionModel, params: Any, latents: jax.ShapeDtypeStruct,
+                       text: jax.ShapeDtypeStruct, pose_features: Any, cfg: bool
+                       ) -> jax.ShapeDtypeStruct:
+    """The shape of the deep features the loop carries (no compilation: ``eval_shape``)."""
+    def deep(p, x, c, feats):
+        return guided_prediction(unet, p, x, jnp.int32(0), c, c, feats, 1.0, cfg,
+                                 return_deep=True)[1]
+
+    return jax.eval_shape(deep, params, latents, text, pose_features)
 
 
 def uses_guidance(guidance_scale: float) -> bool:
@@ -56,9 +89,10 @@ def run_steps(unet: UNet3DConditionModel, params: Any, state: tuple[jax.Array, A
               text_uncond: jax.Array, text_cond: jax.Array,
               pose_features: Sequence[jax.Array] | None, start: jax.Array, stop: jax.Array,
               guidance_scale: jax.Array, eta: jax.Array, seed: jax.Array, *, scheduler: Any,
-              num_steps: int, cfg: bool, windows: Windows | None = None
-              ) -> tuple[jax.Array, Any]:
-    """Steps ``start .. stop-1`` of ``num_steps`` from ``state = (latents, scheduler carry)``.
+              num_steps: int, cfg: bool, windows: Windows | None = None,
+              cache_interval: int = 1) -> tuple[jax.Array, Any]:
+    """Steps ``start .. stop-1`` of ``num_steps`` from ``state = (latents, scheduler carry)``
+    (``+ (deep features,)`` with ``cache_interval > 1``: DeepCache, see :func:`cached_prediction`).
 
     ``seed`` (int32 scalar) keys the noise of a stochastic DDIM step (``eta > 0``): step i
     draws from ``fold_in(key(seed), i)``, so chunking the range never changes the result.
@@ -70,21 +104,26 @@ def run_steps(unet: UNet3DConditionModel, params: Any, state: tuple[jax.Array, A
     windowed = windows is not None and state[0].shape[1] > windows.size
 
     def body(i, carry):
-        x, sched_carry = carry
+        x, sched_carry, *deep = carry
 
-        def predict(latents, feats):
+        def predict(latents, feats, **cache):
             return guided_prediction(unet, params, latents, ts[i], text_uncond, text_cond, feats,
-                                     guidance_scale, cfg)
+                                     guidance_scale, cfg, **cache)
 
-        eps = (fused_prediction(predict, x, pose_features, i, windows) if windowed
-               else predict(x, pose_features))
-        return scheduler.step(eps, i, ts, x, sched_carry, **step_kwargs)
+        if windowed:
+            eps = fused_prediction(predict, x, pose_features, i, windows)
+        elif deep:
+            eps, deep[0] = cached_prediction(partial(predict, x, pose_features), i, deep[0],
+                                             cache_interval)
+        else:
+            eps = predict(x, pose_features)
+        return (*scheduler.step(eps, i, ts, x, sched_carry, **step_kwargs), *deep)
 
     return jax.lax.fori_loop(start, stop, body, state)
 
 
 run_steps_jit = tuned_jit(run_steps, static_argnames=("unet", "scheduler", "num_steps", "cfg",
-                                                      "windows"))
+                                                      "windows", "cache_interval"))
 
 
 def stepwise(advance: Callable[[int, int, Any], Any], state: Any, num_steps: int,
