@@ -119,7 +119,8 @@ def options(cfg):
                            scheduler=cfg.scheduler, eta=cfg.eta, seed=cfg.seed,
                            negative_prompt=cfg.negative_prompt, decode_chunk=cfg.decode_chunk,
                            window=cfg.window, overlap=cfg.overlap, fusion=cfg.fusion,
-                           shift=cfg.shift)
+                           shift=cfg.shift, cache_interval=cfg.cache_interval,
+                           timestep_spacing=cfg.timestep_spacing or None)
 
 
 def load(cfg):

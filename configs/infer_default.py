@@ -36,6 +36,8 @@ def get_config() -> ml_collections.ConfigDict:
     c.out = ""                       # "": a new run folder out/<date-time>
     c.fps = 8
     c.decode_chunk = 8
+    c.cache_interval = 1             # DeepCache: the whole UNet every n-th step (1: every step)
+    c.timestep_spacing = ""          # leading | trailing | linspace ("": the scheduler's own)
     c.prompts_file = ""              # JSON lines of jobs (see README, "Batch jobs")
     c.batch_size = 8                 # prompts per batch with prompts_file, split over the devices
     c.mesh = ml_collections.ConfigDict(dict(data=-1, fsdp=1))  # with several devices
