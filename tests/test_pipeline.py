@@ -142,6 +142,7 @@ def _run(spec: dict, devices: int, tmp: Path) -> np.ndarray:
         return z["videos"]
 
 
+@pytest.mark.slow  # three fresh processes compiling the tiny model: ~1.5 min on 2 idle cores
 def test_eight_devices_give_the_videos_of_one(tmp_path):
     """8 prompts on a data=8 mesh, and 5 prompts padded to 8, against one device."""
     prompts = [f"a {c} figure dancing" for c in ("red", "blue", "green", "white", "black",
@@ -182,6 +183,7 @@ def _infer_jobs(out: Path, processes: int, jobs_file: Path) -> list[str]:
     return logs
 
 
+@pytest.mark.slow  # five infer.py processes: ~2 min on 2 idle cores
 def test_two_processes_split_a_prompts_file(tmp_path):
     jobs_file = tmp_path / "jobs.jsonl"
     jobs_file.write_text("\n".join(json.dumps(j) for j in (
