@@ -31,6 +31,7 @@ from fyp_jax.bundle import ModelBundle
 from fyp_jax.errors import ConfigError
 from fyp_jax.pipeline import programs
 from fyp_jax.pipeline.sampling_loop import (
+    check_eta,
     deep_feature_shape,
     run_steps_jit,
     stepwise,
@@ -267,13 +268,13 @@ class Pipeline:
             raise ConfigError(f"frames must be at least 1, got {frames}")
         check_size(self.bundle, height, width)
         options.check()
-        options.windows(self.bundle.clip_frames).check()
-        if options.cache_interval > 1 and frames > options.windows(self.bundle.clip_frames).size:
+        windows = options.windows(self.bundle.clip_frames)
+        windows.check()
+        if options.cache_interval > 1 and frames > windows.size:
             raise ConfigError("DeepCache (cache_interval > 1) does not combine with windowed "
                               "long videos yet; use one or the other")
         scheduler = options.make_scheduler(self.bundle.scheduler_config)
-        if options.eta and not scheduler.supports_eta:
-            raise ConfigError(f"the {options.scheduler} scheduler is deterministic: eta must be 0")
+        check_eta(scheduler, options.eta, options.scheduler)
         video_shape = (frames, height, width, 3)
         if skeleton is not None:
             if not self.bundle.has_pose_encoder:

@@ -80,6 +80,13 @@ def deep_feature_shape(unet: UNet3DConditionModel, params: Any, latents: jax.Sha
     return jax.eval_shape(deep, params, latents, text, pose_features)
 
 
+def check_eta(scheduler: Any, eta: float, name: str | None = None) -> None:
+    """ConfigError for a noise scale the scheduler (called ``name``) cannot take."""
+    if eta and not scheduler.supports_eta:
+        raise ConfigError(f"the {name or type(scheduler).__name__} scheduler is deterministic: "
+                          "eta must be 0")
+
+
 def uses_guidance(guidance_scale: float) -> bool:
     """Whether sampling runs the unconditional half (the static ``cfg`` switch)."""
     return float(guidance_scale) > 1.0
@@ -173,8 +180,7 @@ def denoise(
       progress: host function called with the step index after each step (a progress bar);
         the compiled program is the same with or without it.
     """
-    if eta and not scheduler.supports_eta:
-        raise ConfigError(f"{type(scheduler).__name__} is deterministic: eta must be 0")
+    check_eta(scheduler, eta)
     latents = latents * scheduler.init_noise_sigma
     static = dict(scheduler=scheduler, num_steps=num_steps, cfg=uses_guidance(guidance_scale))
     scalars = (jnp.float32(guidance_scale), jnp.float32(eta), jnp.int32(seed))
