@@ -30,24 +30,37 @@ def _byte_symbols() -> list[str]:
     return out
 
 
+def _word_merges(word: str, ranks: dict[tuple[str, str], int]) -> list[tuple[str, str]]:
+    """The merges to append so that BPE with ``ranks`` (earlier merges win) ends ``word`` as one
+    token: BPE is replayed on the word, and where no known merge applies, the first two pieces
+    are merged. Appended merges rank last, so words already built keep their tokens."""
+    pieces = list(word[:-1]) + [word[-1] + "</w>"]
+    added = []
+    while len(pieces) > 1:
+        pairs = [(ranks.get(p, len(ranks) + 1), i) for i, p in enumerate(zip(pieces, pieces[1:], strict=False))]
+        rank, i = min(pairs)
+        if rank > len(ranks):
+            i = 0
+            ranks[(pieces[0], pieces[1])] = len(ranks)
+            added.append((pieces[0], pieces[1]))
+        pieces[i : i + 2] = [pieces[i] + pieces[i + 1]]
+    return added
+
+
 def build_clip_tokenizer(words: Iterable[str]):
     """A CLIPTokenizer in which every word of ``words`` (lower-case letters) is one token."""
     from transformers import CLIPTokenizer
 
     symbols = _byte_symbols()
     vocab = symbols + [s + "</w>" for s in symbols]
-    known, merges = set(vocab), []
+    known, ranks = set(vocab), {}
     for word in sorted({w.lower() for w in words}):
-        pieces = list(word[:-1]) + [word[-1] + "</w>"]
-        current = pieces[0]
-        for piece in pieces[1:]:
-            merge = (current, piece)
-            current += piece
-            if current not in known:
-                merges.append(merge)
-                vocab.append(current)
-                known.add(current)
+        for a, b in _word_merges(word, ranks):
+            if a + b not in known:
+                vocab.append(a + b)
+                known.add(a + b)
     vocab += [BOS, EOS]
+    merges = sorted(ranks, key=ranks.get)
     return CLIPTokenizer(vocab={t: i for i, t in enumerate(vocab)}, merges=merges)
 
 

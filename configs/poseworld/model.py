@@ -24,12 +24,12 @@ VAE_CONFIG = {
 }
 
 TEXT_CONFIG = {
-    "vocab_size": 640,  # the PoseWorld tokenizer: 512 byte symbols + caption word pieces + 2
+    "vocab_size": 768,  # the PoseWorld tokenizer: 512 byte symbols + caption word pieces + 2 (660)
     "hidden_size": 64,
     "intermediate_size": 128,
     "num_hidden_layers": 2,
     "num_attention_heads": 4,
-    "max_position_embeddings": 16,
+    "max_position_embeddings": 24,  # the longest caption: 3 figures, 23 tokens
     "hidden_act": "quick_gelu",
     "layer_norm_eps": 1e-5,
     "bos_token_id": 0,

@@ -17,7 +17,7 @@ PARTS = {
                 num_steps=2100, batch_size=8, lr=1e-3, warmup_steps=50),
     "unet": dict(init="runs/poseworld/s0a/bundle_calibrated",
                  trainable=dict(unet=".", vae="", text_encoder="."),
-                 num_steps=4000, batch_size=16, lr=8e-4, warmup_steps=200),
+                 num_steps=4500, batch_size=16, lr=8e-4, warmup_steps=200),
 }
 
 

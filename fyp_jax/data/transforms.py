@@ -7,8 +7,8 @@ exception it raises marks the record as bad: the loader skips and counts it.
   ImageTransform  stage 1   {"image": uint8 [H, W, 3], "skeleton": uint8 [H, W, 3], "caption": str}
   ClipTransform   stage 2   {"video": uint8 [F, H, W, 3], "caption": str}
   EvalTransform   PoseWorld evaluation: {"skeleton": uint8 [F, H, W, 3], "keypoints": float32
-                  [F, 17, 3], "caption", "frames": uint8 [F, H, W, 3], "color", "background",
-                  "motion"} (strings str)
+                  [F, P, 17, 3], "caption", "frames": uint8 [F, H, W, 3], "color", "style",
+                  "background", "motion"} (strings str)
 """
 
 import dataclasses
@@ -31,7 +31,9 @@ def _hw(size: Size) -> tuple[int, int]:
 @dataclasses.dataclass(frozen=True)
 class ImageTransform:
     """Stage 1: the image resized to cover `size` and centre-cropped, its people's skeletons
-    drawn at that size from the record's keypoints [P, 17, 3] (pixels of the stored image)."""
+    drawn at that size from the record's keypoints [P, 17, 3] (pixels of the stored image).
+    Lines are `thickness` pixels wide; None: the record's "line_width" (a fraction of the
+    shorter side, PoseWorld's) when it has one, else the pose toolkit's default."""
 
     size: Size
     thickness: float | None = None
@@ -45,10 +47,13 @@ class ImageTransform:
             [cover_crop(image.shape[:2], target).map_points(people[..., :2]), people[..., 2:]],
             axis=-1,
         )
+        thickness = self.thickness
+        if thickness is None and "line_width" in record:
+            thickness = float(record["line_width"]) * min(target)
         return {
             "image": resize_center_crop(image, target),
             "skeleton": render_pose(
-                people, *target, thickness=self.thickness, min_confidence=self.min_confidence
+                people, *target, thickness=thickness, min_confidence=self.min_confidence
             ),
             "caption": as_text(record["caption"]),
         }
@@ -93,15 +98,16 @@ class EvalTransform:
 
     def __call__(self, record: dict) -> dict:
         frames = decode_frames(record["frames"], self.num_frames, None)
-        keypoints = np.asarray(record["keypoints"], np.float32)[: len(frames)].reshape(-1, 17, 3)
+        keypoints = np.asarray(record["keypoints"], np.float32)[: len(frames)]
+        keypoints = keypoints.reshape(len(frames), -1, 17, 3)
         height, width = frames.shape[1:3]
         skeleton = np.stack(
-            [render_pose(k[None], height, width, thickness=self.thickness) for k in keypoints]
+            [render_pose(k, height, width, thickness=self.thickness) for k in keypoints]
         )
         return {
             "skeleton": skeleton,
             "keypoints": keypoints,
             "caption": as_text(record["caption"]),
             "frames": frames,
-            **{key: as_text(record[key]) for key in ("color", "background", "motion")},
+            **{key: as_text(record[key]) for key in ("color", "style", "background", "motion")},
         }

@@ -52,10 +52,11 @@ def setting_options(setting: str, options: SamplingOptions, frames: int,
 def long_clip(index: int, frames: int, size: int, clip_frames: int, world_seed: int = 0) -> dict:
     """Evaluation clip ``index`` as ``frames`` frames, its motion repeated at training speed."""
     scene = sample_scene(world_seed, "eval", index)
-    scene = dataclasses.replace(scene, cycles=scene.cycles * frames / clip_frames)
-    truth, keypoints = render_scene(scene, size, frames)
-    return dict(caption=scene.caption, color=scene.color, background=scene.background,
-                frames=truth, keypoints=keypoints)
+    (figure,) = scene.figures
+    figure = dataclasses.replace(figure, cycles=figure.cycles * frames / clip_frames)
+    truth, keypoints = render_scene(dataclasses.replace(scene, figures=(figure,)), size, frames)
+    return dict(caption=scene.caption, color=figure.color, background=scene.background,
+                frames=truth, keypoints=keypoints[:, 0])
 
 
 def frame_differences(video: np.ndarray) -> np.ndarray:

@@ -3,16 +3,17 @@ the fly. Its records are those of `PoseWorldSource` with images encoded as PNG (
 colors compress well): example k of a split here is example k of the in-memory source made
 with the same kind, size, number of frames and seed.
 
-Configs are "{kind}_{size}" (kind "image" or "clip"); each has the splits "train" and "eval".
+Configs are "{kind}_{size}" (kind "image" or "clip"); each has the splits of `scene.SPLITS`.
 
-Records: image {"image": bytes, "keypoints": float32 [1, 17, 3], "caption", "color",
-"background", "motion": str}; clip {"frames": bytes [F], "keypoints": float32 [F, 17, 3], the
-same strings}.
+Records: image {"image": bytes, "keypoints": float32 [P, 17, 3], "caption", "color", "style",
+"background", "motion": str, "line_width": float32}; clip {"frames": bytes [F], "keypoints":
+float32 [F, P, 17, 3], the same strings and line width}.
 """
 
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import tensorflow_datasets as tfds
 
 from fyp_jax.data.builders.common import (
@@ -23,9 +24,10 @@ from fyp_jax.data.builders.common import (
     prepare,
 )
 from fyp_jax.data.codec import encode_image
+from fyp_jax.data.poseworld.scene import SPLITS
 from fyp_jax.data.poseworld.source import PoseWorldSource
 
-_TEXT_FIELDS = ("caption", "color", "background", "motion")
+_TEXT_FIELDS = ("caption", "color", "style", "background", "motion")
 
 
 class PoseWorldConfig(tfds.core.BuilderConfig):
@@ -53,7 +55,7 @@ class PoseWorld(FypBuilder, skip_registration=True):
     """PoseWorld: procedural humanoid figures with COCO-17 skeletons, color, background, motion."""
 
     name = "pose_world"
-    SPLITS = ("train", "eval")
+    SPLITS = SPLITS
 
     def __init__(self, *, data_dir: str | Path, config: PoseWorldConfig):
         super().__init__(data_dir=data_dir, config=config)
@@ -62,7 +64,9 @@ class PoseWorld(FypBuilder, skip_registration=True):
         pixels = "image" if self.builder_config.kind == "image" else "frames"
         features = {
             pixels: encoded_image() if pixels == "image" else encoded_frames(),
-            "keypoints": float_tensor(None, 17, 3),
+            "keypoints": float_tensor(None, 17, 3) if pixels == "image"
+            else float_tensor(None, None, 17, 3),
+            "line_width": tfds.features.Scalar(np.float32),
         }
         return tfds.features.FeaturesDict(
             features | {name: tfds.features.Text() for name in _TEXT_FIELDS}

@@ -1,15 +1,18 @@
-"""Drawing PoseWorld frames: backgrounds and the filled body.
+"""Drawing PoseWorld frames: backgrounds and the figures, in one of three styles.
 
-The body is painted far parts first: the torso as a convex quad between shoulders and hips,
-limbs as thick capsules (the pose toolkit's antialiased rasteriser), the head as a disc. Parts
-behind the torso are shaded darker so crossing limbs and turns stay readable.
+A figure is painted far parts first into a layer of its own: the torso as a convex quad between
+shoulders and hips, limbs as thick capsules (the pose toolkit's antialiased rasteriser), the head
+as a disc. Parts behind the torso are shaded darker so crossing limbs and turns stay readable.
+Styles: "filled" (the plain body), "outlined" (every part a ring of the colour around a pale
+core, the body drawn thicker so the core shows), "striped" (pale horizontal bands across the
+body). Figures are composited back to front over the background.
 """
 
 import numpy as np
 
 from fyp_jax.data.poseworld.body import HEAD_RADIUS, Body
 from fyp_jax.data.poseworld.vocabulary import Background
-from fyp_jax.pose.raster import capsule_coverage, paint
+from fyp_jax.pose.raster import capsule_coverage
 
 HORIZON = 0.68  # floor backgrounds: the horizon's height as a fraction of the image height
 _HORIZON_SHADE = 0.7
@@ -49,32 +52,62 @@ def draw_background(background: Background, height: int, width: int) -> np.ndarr
     return np.ascontiguousarray(np.broadcast_to(column[:, None, :], (height, width, 3)))
 
 
-def draw_body(
-    canvas: np.ndarray, body: Body, to_pixels, scale: float, color: tuple[int, int, int]
-) -> None:
-    """Paint `body` onto float `canvas` [H, W, 3]; `to_pixels` maps 3-D points [..., 3] to image
-    (x, y) [..., 2], `scale` is the body height in pixels."""
-    height, width = canvas.shape[:2]
+_PALE = np.float32(0.7)  # the pale parts of a style: this far from the colour toward white
+_OUTLINE = 0.028  # outlined: ring width, body heights (at least 1 px)
+_STRIPE = 0.07  # striped: band period, body heights (at least 2 px)
+
+
+def pale(color: np.ndarray) -> np.ndarray:
+    """The pale tint of `color` (RGB in 0-255) that outlined cores are painted with."""
+    return color * (1.0 - _PALE) + 255.0 * _PALE
+
+
+def draw_figure(
+    body: Body, to_pixels, scale: float, color: tuple[int, int, int], style: str,
+    height: int, width: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The layer of one figure: premultiplied colour float32 [H, W, 3] and coverage [H, W].
+    `to_pixels` maps 3-D points [..., 3] to image (x, y) [..., 2], `scale` is the body height
+    in pixels, `style` one of vocabulary.STYLES."""
+    layer = np.zeros((height, width, 3), np.float32)
+    alpha = np.zeros((height, width, 1), np.float32)
     points = {i: body.joints[i] for i in range(17)} | {"head": body.head, "neck": body.neck}
     pixels = {k: to_pixels(v) for k, v in points.items()}
     torso_depth = float(np.mean([points[i][2] for i in _TORSO]))
     base = np.asarray(color, np.float32)
-    parts = [(torso_depth, "torso", None)]
+    ring = max(_OUTLINE * scale, 1.0) if style == "outlined" else 0.0
+    parts = [(torso_depth, "torso", _TORSO_RADIUS)]
     parts += [((points[a][2] + points[b][2]) / 2, (a, b), r) for a, b, r in _LIMBS]
     parts.append((float(body.head[2]), ("head", "head"), HEAD_RADIUS))
     for depth, part, radius in sorted(parts, key=lambda p: p[0]):
         shade = np.clip(0.9 + 2.0 * (depth - torso_depth), 0.72, 1.0)
-        if part == "torso":
-            covered = polygon_coverage(
-                [pixels[i] for i in _TORSO], _TORSO_RADIUS * scale, height, width
-            )
-        else:
-            a, b = part
-            covered = capsule_coverage(
-                tuple(pixels[a]), tuple(pixels[b]), radius * scale, height, width
-            )
-        if covered is not None:
-            paint(canvas, *covered, base * shade)
+        coats = [(radius * scale + ring, base * shade)]
+        if ring:
+            coats.append((radius * scale, pale(base * shade)))
+        for r, paint_color in coats:
+            if part == "torso":
+                covered = polygon_coverage([pixels[i] for i in _TORSO], r, height, width)
+            else:
+                a, b = part
+                covered = capsule_coverage(tuple(pixels[a]), tuple(pixels[b]), r, height, width)
+            if covered is not None:
+                window, a_part = covered
+                a_part = a_part[..., None]
+                layer[window] = layer[window] * (1.0 - a_part) + paint_color * a_part
+                alpha[window] = alpha[window] * (1.0 - a_part) + a_part
+    if style == "striped":
+        period = max(_STRIPE * scale, 2.0)
+        rows = np.arange(height, dtype=np.float32)[:, None, None]
+        band = np.floor((rows - float(pixels["head"][1])) / (period / 2)) % 2 == 1
+        # premultiplied: the pale colour times the coverage
+        layer = np.where(band, layer * (1.0 - _PALE) + 255.0 * _PALE * alpha, layer)
+    return layer, alpha[..., 0]
+
+
+def composite(canvas: np.ndarray, layer: np.ndarray, alpha: np.ndarray) -> None:
+    """Put a premultiplied figure layer over float `canvas` [H, W, 3] in place."""
+    canvas *= 1.0 - alpha[..., None]
+    canvas += layer
 
 
 def polygon_coverage(

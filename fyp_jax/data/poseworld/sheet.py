@@ -11,7 +11,7 @@ from fyp_jax.pose import contact_sheet, render_pose
 
 
 def _label(scene) -> str:
-    return f"{scene.color} {scene.background} {scene.motion}"
+    return f"{'+'.join(scene.colors)} {scene.background} {'+'.join(scene.motions)}"
 
 
 def train_sheet(size: int = 128, count: int = 32, seed: int = 0) -> np.ndarray:

@@ -11,14 +11,18 @@ KINDS = ("image", "clip")
 
 @dataclasses.dataclass(frozen=True)
 class PoseWorldSource:
-    """`length` PoseWorld records of `kind` ("image" or "clip") from `split` ("train" or "eval")
-    at `size` x `size` pixels; a grain `RandomAccessDataSource`.
+    """`length` PoseWorld records of `kind` ("image" or "clip") from `split` (one of
+    scene.SPLITS) at `size` x `size` pixels; a grain `RandomAccessDataSource`.
 
     Records (the same keys as the built `pose_world` dataset, decoded):
-      image: {"image": uint8 [S, S, 3], "keypoints": float32 [1, 17, 3], "caption": str,
-              "color": str, "background": str, "motion": str}
-      clip:  {"frames": uint8 [F, S, S, 3], "keypoints": float32 [F, 17, 3], same strings}
-    Keypoints are (x, y, confidence) in pixels. Clips show `num_frames` frames.
+      image: {"image": uint8 [S, S, 3], "keypoints": float32 [P, 17, 3], "caption": str,
+              "color": str, "style": str, "background": str, "motion": str,
+              "line_width": float}
+      clip:  {"frames": uint8 [F, S, S, 3], "keypoints": float32 [F, P, 17, 3], the rest alike}
+    Keypoints are (x, y, confidence) in pixels of the P figures, left to right. "color",
+    "style" and "motion" are the figures' values joined by spaces, left to right ("red blue");
+    "line_width" is the width to draw the skeleton at, as a fraction of the image side. Clips
+    show `num_frames` frames.
     """
 
     kind: str = "image"
@@ -53,12 +57,14 @@ class PoseWorldSource:
         )
         record = {
             "caption": scene.caption,
-            "color": scene.color,
+            "color": " ".join(scene.colors),
+            "style": " ".join(scene.styles),
             "background": scene.background,
-            "motion": scene.motion,
+            "motion": " ".join(scene.motions),
+            "line_width": scene.line_width,
         }
         if self.kind == "image":
-            return record | {"image": frames[0], "keypoints": keypoints[:1]}
+            return record | {"image": frames[0], "keypoints": keypoints[0]}
         return record | {"frames": frames, "keypoints": keypoints}
 
     def __repr__(self) -> str:
