@@ -136,3 +136,23 @@ def test_mediapipe_extraction_on_a_dance_video(tmp_path):
     assert open_frames(tmp_path / "skeleton.mp4").num_frames == open_frames(video).num_frames
     skeleton = read_video(tmp_path / "skeleton.mp4", [0, 100])
     assert (skeleton.max(axis=-1) > 128).mean() > 0.002  # lines were drawn
+
+
+@pytest.mark.slow
+def test_mediapipe_finds_both_people_of_a_two_person_video(tmp_path):
+    """dancing_example_4 and _5 side by side: two people in (nearly) every frame, the left
+    dancer in slot 0 throughout."""
+    if not (mediapipe_env.mediapipe_venv_dir() / "fyp_jax-ready.txt").exists():
+        pytest.skip(
+            f"no MediaPipe environment at {mediapipe_env.mediapipe_venv_dir()} (built by the first"
+            " `python -m fyp_jax.pose extract`, which needs the package index once)"
+        )
+    left = read_video(EXAMPLES / "dancing_example_4.mp4", range(0, 96, 4), (240, 226))
+    right = read_video(EXAMPLES / "dancing_example_5.mp4", range(0, 48, 2), (240, 240))
+    video = write_video(tmp_path / "two.mp4", np.concatenate([left, right], axis=2), fps=8)
+    seq = extract_keypoints(video, create_detector("mediapipe"), progress=False)
+    seen = seq.keypoints[..., 2].max(axis=-1) >= 0.3  # [frames, people]
+    hip_x = seq.keypoints[:, :, 11:13, 0].mean(axis=-1)
+    print(f"two people in {seen.all(axis=1).mean():.0%} of {seq.num_frames} frames")
+    assert seq.num_people == 2 and seen.all(axis=1).mean() >= 0.9
+    assert (hip_x[seen[:, 0], 0] < 226).all() and (hip_x[seen[:, 1], 1] > 226).all()

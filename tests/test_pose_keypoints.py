@@ -142,6 +142,8 @@ def test_coco_annotations_visibility_flags_and_image_size(tmp_path):
 @pytest.mark.parametrize("shape", [(4, 2, 17, 3), (4, 17, 3), (4, 17, 2)])
 def test_npy_layouts(tmp_path, shape):
     array = RNG.uniform(0, 50, size=shape).astype(np.float32)
+    if len(shape) == 4:
+        array[:, 1, :, 0] += 60  # people come back left to right: the second stands on the right
     np.save(tmp_path / "k.npy", array)
     seq = load_keypoints(tmp_path / "k.npy", image_size=(64, 64))
     assert seq.keypoints.shape == (4, shape[1] if len(shape) == 4 else 1, 17, 3)
@@ -154,7 +156,8 @@ def test_npy_layouts(tmp_path, shape):
 
 @pytest.mark.parametrize("suffix", [".json", ".npz"])
 def test_writer_round_trip(tmp_path, suffix):
-    keypoints = RNG.uniform(0, 99, size=(5, 2, 17, 3)).astype(np.float32)
+    keypoints = RNG.uniform(0, 49, size=(5, 2, 17, 3)).astype(np.float32)
+    keypoints[:, 1, :, 0] += 50  # the second person on the right, where the loader puts them
     keypoints[2, 1] = 0  # an empty person slot
     seq = PoseSequence(keypoints, width=100, height=80, fps=12.5)
     back = load_keypoints(save_keypoints(seq, tmp_path / f"out{suffix}"))

@@ -94,6 +94,11 @@ def build_parser() -> argparse.ArgumentParser:
         "video", type=Path, help="video, GIF or folder of frames with a person in it"
     )
     extract.add_argument("--detector", default="mediapipe", choices=detector_names())
+    extract.add_argument(
+        "--max-people",
+        type=int,
+        help="most people found per frame (default: the detector's; MediaPipe: 4)",
+    )
     extract.set_defaults(run=_extract)
 
     render = commands.add_parser(
@@ -129,7 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _extract(args: argparse.Namespace) -> None:
-    detector = create_detector(args.detector)
+    options = {} if args.max_people is None else {"max_people": args.max_people}
+    detector = create_detector(args.detector, **options)
     seq = extract_keypoints(
         args.video, detector, args.start, args.end, progress=not args.no_progress
     )

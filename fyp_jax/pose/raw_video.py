@@ -1,4 +1,4 @@
-"""Keypoints of a video of a person, extracted once and cached by the video's content.
+"""Keypoints of a video of people, extracted once and cached by the video's content.
 
 The cache file `<video stem>.pose-<hash>.npz` lies beside the video; when that folder is not
 writable, in `$XDG_CACHE_HOME/fyp_jax/poses/` (default ~/.cache). `<hash>` is the SHA-256 of the
@@ -24,7 +24,8 @@ from fyp_jax.pose.smoothing import smooth_keypoints
 DETECTOR = "mediapipe"
 # One-Euro smoothing as `python -m fyp_jax.pose extract` does it by default.
 SMOOTHING = dict(min_cutoff=1.0, beta=0.05)
-_SETTINGS = f"{DETECTOR} smooth {SMOOTHING['min_cutoff']} {SMOOTHING['beta']} v1".encode()
+# v2: the detector finds every person (up to its default, 4), not one.
+_SETTINGS = f"{DETECTOR} smooth {SMOOTHING['min_cutoff']} {SMOOTHING['beta']} v2".encode()
 
 log = logging.getLogger(__name__)
 

@@ -1,5 +1,7 @@
-"""The MediaPipe Pose detector: one person per frame, tracked across frames, run in a worker
-process inside MediaPipe's own environment (see `mediapipe_env`), frames streamed over a pipe."""
+"""The MediaPipe pose detector: up to `max_people` people per frame, tracked across frames, run
+in a worker process inside MediaPipe's own environment (see `mediapipe_env`), frames streamed
+over a pipe. The worker runs the Tasks API's PoseLandmarker on a bundle it packs from the
+wheel's own BlazePose models (`worker/pose_task_bundle.py`): no download."""
 
 import contextlib
 import subprocess
@@ -18,10 +20,17 @@ WORKER_SCRIPT = Path(__file__).parent / "worker" / "mediapipe_pose_worker.py"
 
 
 class MediaPipeDetector:
-    """MediaPipe Pose (BlazePose, model_complexity=1). The environment is built on the first
-    `detect` call, not at construction."""
+    """MediaPipe PoseLandmarker (BlazePose full, as the legacy model_complexity=1) finding up to
+    `max_people` people per frame. The environment is built on the first `detect` call, not at
+    construction."""
 
-    def __init__(self, min_detection_confidence: float = 0.5, min_tracking_confidence: float = 0.5):
+    def __init__(
+        self,
+        max_people: int = 4,
+        min_detection_confidence: float = 0.5,
+        min_tracking_confidence: float = 0.5,
+    ):
+        self.max_people = max_people
         self.min_detection_confidence = min_detection_confidence
         self.min_tracking_confidence = min_tracking_confidence
 
@@ -30,6 +39,8 @@ class MediaPipeDetector:
         command = [
             str(python),
             str(WORKER_SCRIPT),
+            str(mediapipe_env.pose_bundle_path()),
+            str(self.max_people),
             str(self.min_detection_confidence),
             str(self.min_tracking_confidence),
         ]

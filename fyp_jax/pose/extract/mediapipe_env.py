@@ -22,7 +22,11 @@ VENV_VARIABLE = "FYP_JAX_MEDIAPIPE_VENV"
 PYTHON_VARIABLE = "FYP_JAX_MEDIAPIPE_PYTHON"
 REQUIREMENTS = ("mediapipe==0.10.21", "numpy<2", "protobuf<5", "opencv-contrib-python<4.12")
 _READY_MARKER = "fyp_jax-ready.txt"
-_IMPORT_CHECK = "import mediapipe, numpy; mediapipe.solutions.pose.Pose"
+_IMPORT_CHECK = (
+    "import numpy; from mediapipe.tasks.python.vision import PoseLandmarker; "
+    "from mediapipe.tasks.python.metadata.metadata_writers import metadata_writer"
+)
+_BUNDLE_NAME = "pose_landmarker_full.task"
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +36,12 @@ def mediapipe_venv_dir() -> Path:
         return Path(os.environ[VENV_VARIABLE]).expanduser()
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     return cache / "fyp_jax" / "mediapipe-venv"
+
+
+def pose_bundle_path() -> Path:
+    """Where the worker keeps the PoseLandmarker bundle it packs from the wheel: in the
+    environment's folder, so deleting it takes the bundle too."""
+    return mediapipe_venv_dir() / _BUNDLE_NAME
 
 
 def venv_python(venv: Path) -> Path:

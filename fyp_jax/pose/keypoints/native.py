@@ -14,6 +14,7 @@ import numpy as np
 
 from fyp_jax.errors import PoseInputError
 from fyp_jax.pose.coco import KEYPOINT_NAMES, NUM_KEYPOINTS
+from fyp_jax.pose.keypoints.people import left_to_right
 from fyp_jax.pose.keypoints.sequence import PoseSequence, stack_people
 
 FORMAT_TAG = "fyp_jax.pose/1"
@@ -64,7 +65,8 @@ def write_npz(seq: PoseSequence, path: Path) -> None:
 
 
 def _as_frames_people(array: np.ndarray, path: Path) -> np.ndarray:
-    """`[F, P, 17, 2|3]` or `[F, 17, 2|3]` -> float32 `[F, P, 17, 3]` (missing confidence = 1)."""
+    """`[F, P, 17, 2|3]` or `[F, 17, 2|3]` -> float32 `[F, P, 17, 3]` (missing confidence = 1),
+    slots (each one person, as stored) ordered left to right."""
     array = np.asarray(array, np.float32)
     if array.ndim == 3:
         array = array[:, None]
@@ -75,4 +77,4 @@ def _as_frames_people(array: np.ndarray, path: Path) -> np.ndarray:
         )
     if array.shape[3] == 2:
         array = np.concatenate([array, np.ones(array.shape[:3] + (1,), np.float32)], axis=3)
-    return array
+    return left_to_right(array)

@@ -8,6 +8,7 @@ import numpy as np
 
 from fyp_jax.errors import PoseInputError
 from fyp_jax.pose.coco import NUM_KEYPOINTS
+from fyp_jax.pose.keypoints.people import left_to_right, link_people
 
 
 @dataclasses.dataclass(frozen=True)
@@ -16,8 +17,9 @@ class PoseSequence:
     `width` x `height` image (x to the right, y down, integer coordinates at pixel centres).
 
     A person slot that is empty in a frame has confidence 0 everywhere; slot p is assumed to be
-    the same person in every frame (temporal smoothing relies on it). `fps` is the frame rate of
-    the source when it is known.
+    the same person in every frame (temporal smoothing relies on it); the loaders and extraction
+    give slots so, ordered left to right by mean hip x (`fyp_jax.pose.keypoints.people`). `fps`
+    is the frame rate of the source when it is known.
     """
 
     keypoints: np.ndarray
@@ -62,11 +64,7 @@ class PoseSequence:
 
 
 def stack_people(frames: list[list[np.ndarray]]) -> np.ndarray:
-    """Per-frame lists of `[17, 3]` people -> `[frames, max people, 17, 3]`, empty slots at
-    confidence 0. A video where nobody is ever seen gets one empty slot per frame."""
-    num_people = max([len(people) for people in frames] + [1])
-    out = np.zeros((len(frames), num_people, NUM_KEYPOINTS, 3), np.float32)
-    for f, people in enumerate(frames):
-        for p, person in enumerate(people):
-            out[f, p] = person
-    return out
+    """Per-frame lists of `[17, 3]` people -> `[frames, max people, 17, 3]`: each slot one person
+    across frames, slots left to right (`people`), empty slots at confidence 0. A video where
+    nobody is ever seen gets one empty slot per frame."""
+    return left_to_right(link_people(frames))

@@ -1,10 +1,10 @@
-"""MediaPipe Pose worker: run by the MediaPipe environment's Python, it reads frames from stdin
-and writes BlazePose landmarks [people (0 or 1), 33, 4] (x, y normalised, z, visibility) to
-stdout, following `frame_pipe`.
+"""MediaPipe pose worker: run by the MediaPipe environment's Python, it reads frames from stdin
+and writes BlazePose landmarks [people (0 to MAX_PEOPLE), 33, 4] (x, y normalised, z,
+visibility) to stdout, following `frame_pipe`.
 
-Usage: python mediapipe_pose_worker.py MIN_DETECTION_CONFIDENCE MIN_TRACKING_CONFIDENCE
-Uses model_complexity=1, the landmark model shipped inside the mediapipe wheel (the other
-complexities download theirs on first use).
+Usage: python mediapipe_pose_worker.py BUNDLE MAX_PEOPLE MIN_DETECTION MIN_TRACKING
+The Tasks API's PoseLandmarker in VIDEO mode (people tracked from frame to frame) with the model
+bundle BUNDLE, packed on first use from the models inside the wheel (`pose_task_bundle`).
 """
 
 import os
@@ -12,34 +12,43 @@ import sys
 
 import numpy as np
 from frame_pipe import read_frame, write_result
+from pose_task_bundle import ensure_bundle
+
+# Frame timestamps for VIDEO mode (it only needs them increasing): a nominal 30 fps.
+_FRAME_MS = 33
 
 
 def main():
-    min_detection, min_tracking = (float(a) for a in sys.argv[1:3])
+    bundle, max_people = sys.argv[1], int(sys.argv[2])
+    min_detection, min_tracking = (float(a) for a in sys.argv[3:5])
     # The protocol owns the real stdout; anything the native libraries print goes to stderr.
     output = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
     import mediapipe as mp
+    from mediapipe.tasks.python import BaseOptions
+    from mediapipe.tasks.python.vision import PoseLandmarker, PoseLandmarkerOptions, RunningMode
 
-    pose = mp.solutions.pose.Pose(
-        static_image_mode=False,
-        model_complexity=1,
-        min_detection_confidence=min_detection,
+    options = PoseLandmarkerOptions(
+        base_options=BaseOptions(model_asset_path=ensure_bundle(bundle)),
+        running_mode=RunningMode.VIDEO,
+        num_poses=max_people,
+        min_pose_detection_confidence=min_detection,
+        min_pose_presence_confidence=min_detection,
         min_tracking_confidence=min_tracking,
     )
-    with pose:
+    with PoseLandmarker.create_from_options(options) as landmarker:
+        index = 0
         while True:
             frame = read_frame(sys.stdin.buffer)
             if frame is None:
                 break
-            found = pose.process(frame).pose_landmarks
-            if found is None:
-                result = np.zeros((0, 33, 4), np.float32)
-            else:
-                result = np.array(
-                    [[(p.x, p.y, p.z, p.visibility) for p in found.landmark]], np.float32
-                )
+            image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(frame))
+            found = landmarker.detect_for_video(image, index * _FRAME_MS).pose_landmarks
+            result = np.array(
+                [[(p.x, p.y, p.z, p.visibility) for p in person] for person in found], np.float32
+            ).reshape(-1, 33, 4)
             write_result(output, result)
+            index += 1
     output.close()
 
 
