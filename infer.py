@@ -14,6 +14,7 @@ import time
 
 from absl import flags
 
+from configs.infer_default import EXAMPLE_POSE
 from fyp_jax.cli_errors import exit_on_user_error
 from fyp_jax.cli_flags import define_config, run_app
 from fyp_jax.errors import ConfigError
@@ -70,6 +71,8 @@ def resolved_config():
         value = flags.FLAGS[name].value
         if value is not None:
             setattr(cfg, FLAG_TO_FIELD.get(name, name), value)
+    if cfg.source_video and cfg.pose == EXAMPLE_POSE:
+        cfg.pose = cfg.source_video  # an edit follows its source's own pose (or skeleton)
     return cfg
 
 
@@ -120,7 +123,9 @@ def options(cfg):
                            negative_prompt=cfg.negative_prompt, decode_chunk=cfg.decode_chunk,
                            window=cfg.window, overlap=cfg.overlap, fusion=cfg.fusion,
                            shift=cfg.shift, cache_interval=cfg.cache_interval,
-                           timestep_spacing=cfg.timestep_spacing or None)
+                           timestep_spacing=cfg.timestep_spacing or None,
+                           source_prompt=cfg.source_prompt, inversion_steps=cfg.inversion_steps,
+                           keep=cfg.keep)
 
 
 def load(cfg):

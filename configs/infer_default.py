@@ -5,6 +5,7 @@ from pathlib import Path
 import ml_collections
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
+EXAMPLE_POSE = str(ASSETS / "poseworld_pose.gif")
 
 
 def get_config() -> ml_collections.ConfigDict:
@@ -12,10 +13,14 @@ def get_config() -> ml_collections.ConfigDict:
     c.model = str(ASSETS / "poseworld")     # bundle folder | diffusers SD folder | random-tiny
     c.fyp_checkpoint = ""            # with an SD folder: FollowYourPose checkpoint (folder or file)
     c.pose_encoder = ""              # with an SD folder: pose_encoder.pth
-    c.pose = str(ASSETS / "poseworld_pose.gif")
+    c.pose = EXAMPLE_POSE            # with a source_video: the source's own pose instead
     c.prompts = ["a red figure waving on a beach background"]
     c.negative_prompt = ""
     c.source_video = ""              # start from this video's DDIM inversion (use_inv_latent)
+    # Editing a source video (README, "Editing"): its pose is --pose, else its own skeleton.
+    c.source_prompt = ""             # the source's caption: the inversion's prompt ("": empty)
+    c.inversion_steps = ml_collections.config_dict.placeholder(int)  # None: every step
+    c.keep = "none"                  # none | background | figure: blended back from the source
     c.frames = 8                     # 0: every frame of the pose video at the stride
     # Videos longer than `window` frames: overlapping windows fused per step (README, "Long
     # videos"); window None: the model's training clip length, overlap None: window // 4.

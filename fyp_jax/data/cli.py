@@ -5,6 +5,8 @@
   build pose_world  --data-dir DIR [--kind image|clip --size 64 ...]
   build latents     DATASET_FOLDER --bundle BUNDLE --data-dir DIR
   sheet             --out docs
+  clip              --split eval --index 3 --out clip.mp4   (a PoseWorld clip to edit, with
+                    its skeleton where `infer.py --source_video clip.mp4` finds it)
 
 `--beam` runs the per-item work of laion_pose, video_text and latents as an Apache Beam pipeline
 (`--beam-options "--runner=DirectRunner --direct_num_workers=2
@@ -94,6 +96,16 @@ def build_parser() -> argparse.ArgumentParser:
     sheet = commands.add_parser("sheet", help="PoseWorld contact sheets (poseworld_*.png)")
     sheet.add_argument("--out", type=Path, default=Path("docs"))
     sheet.add_argument("--size", type=int, default=128)
+
+    from fyp_jax.data.poseworld.scene import SPLITS
+
+    clip = commands.add_parser("clip", help="one PoseWorld clip as a video + its skeleton")
+    clip.add_argument("--split", choices=SPLITS, default="eval")
+    clip.add_argument("--index", type=int, default=0, help="example index in the split")
+    clip.add_argument("--out", type=Path, required=True, help="video file (.mp4, .gif, ...)")
+    clip.add_argument("--size", type=int, default=64)
+    clip.add_argument("--frames", type=int, default=8)
+    clip.add_argument("--seed", type=int, default=0, help="PoseWorld's world seed")
     return parser
 
 
@@ -150,6 +162,21 @@ def _build(args: argparse.Namespace) -> Path:
     )
 
 
+def _clip(args: argparse.Namespace) -> None:
+    from fyp_jax.data.poseworld.export import write_clip
+    from fyp_jax.errors import DataError
+
+    if args.index < 0 or args.size < 16 or args.frames < 1:
+        raise DataError(f"--index must be >= 0, --size >= 16 and --frames >= 1; got "
+                        f"{args.index}, {args.size}, {args.frames}")
+    video, keypoints, caption = write_clip(args.out, split=args.split, index=args.index,
+                                           size=args.size, frames=args.frames, seed=args.seed)
+    print(f"{video}: \"{caption}\" (skeleton in {keypoints})")
+    print(f"edit it: python infer.py --source_video {video} --frames {args.frames} "
+          f"--height {args.size} --width {args.size} --config.source_prompt=\"{caption}\" "
+          f"--prompt \"<the caption with other words>\"")
+
+
 def _summary(folder: Path) -> str:
     import tensorflow_datasets as tfds
 
@@ -172,6 +199,8 @@ def run(argv: Sequence[str] | None = None) -> None:
         for path in write_sheets(args.out, args.size):
             print(path)
         return
+    if args.command == "clip":
+        return _clip(args)
     print(_summary(_build(args)))
 
 

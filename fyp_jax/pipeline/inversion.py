@@ -17,6 +17,38 @@ from fyp_jax.compile_options import tuned_jit
 from fyp_jax.models.unet3d import UNet3DConditionModel
 
 
+def inversion_trajectory(
+    unet: UNet3DConditionModel,
+    unet_params: Any,
+    latents: jax.Array,
+    text_emb: jax.Array,
+    pose_features: Sequence[jax.Array] | None,
+    *,
+    scheduler: Any,
+    num_steps: int,
+    count: jax.Array | int | None = None,
+) -> jax.Array:
+    """``[num_steps + 1, b, f, h, w, c]``: entry k is ``latents [b, f, h, w, c]`` walked up the
+    lowest k of the ``num_steps`` DDIM timesteps, so it sits at the level sampling reaches after
+    step ``num_steps - 1 - k`` (entry 0: the clean latents). Only the first ``count`` (traced;
+    None: all) steps run; later entries stay zero.
+
+    ``scheduler`` must be a ``DDIMScheduler`` (it provides ``inversion_timesteps`` and
+    ``invert_step``).
+    """
+    ts = jnp.asarray(scheduler.inversion_timesteps(num_steps))
+
+    def body(i, carry):
+        x, path = carry
+        eps = unet.apply({"params": unet_params}, x, ts[i], text_emb, pose_features=pose_features)
+        x = scheduler.invert_step(eps, i, ts, x)
+        return x, path.at[i + 1].set(x)
+
+    path = jnp.zeros((num_steps + 1, *latents.shape), latents.dtype).at[0].set(latents)
+    stop = num_steps if count is None else count
+    return jax.lax.fori_loop(0, stop, body, (latents, path))[1]
+
+
 def invert_latents(
     unet: UNet3DConditionModel,
     unet_params: Any,
@@ -27,18 +59,10 @@ def invert_latents(
     scheduler: Any,
     num_steps: int,
 ) -> jax.Array:
-    """Walk ``latents [b, f, h, w, c]`` up the ``num_steps`` DDIM timesteps (one jit).
-
-    ``scheduler`` must be a ``DDIMScheduler`` (it provides ``inversion_timesteps`` and
-    ``invert_step``).
-    """
-    ts = jnp.asarray(scheduler.inversion_timesteps(num_steps))
-
-    def body(i, x):
-        eps = unet.apply({"params": unet_params}, x, ts[i], text_emb, pose_features=pose_features)
-        return scheduler.invert_step(eps, i, ts, x)
-
-    return jax.lax.fori_loop(0, num_steps, body, latents)
+    """Walk ``latents [b, f, h, w, c]`` up all ``num_steps`` DDIM timesteps (one jit): the last
+    entry of :func:`inversion_trajectory`."""
+    return inversion_trajectory(unet, unet_params, latents, text_emb, pose_features,
+                                scheduler=scheduler, num_steps=num_steps)[-1]
 
 
 ddim_invert = tuned_jit(invert_latents, static_argnames=("unet", "scheduler", "num_steps"))

@@ -30,6 +30,7 @@ from fyp_jax import sharding
 from fyp_jax.bundle import ModelBundle
 from fyp_jax.errors import ConfigError
 from fyp_jax.pipeline import programs
+from fyp_jax.pipeline.editing import check_keep, keep_mask
 from fyp_jax.pipeline.sampling_loop import (
     check_eta,
     deep_feature_shape,
@@ -69,6 +70,14 @@ class SamplingOptions:
     a quarter of the window. ``cache_interval`` n > 1: DeepCache, the whole UNet on every n-th
     step and only its shallow branch on the deep features kept from it between (not with
     windows).
+
+    Editing (a ``source_video`` in the call; README, "Editing"): the source is DDIM-inverted
+    under ``source_prompt`` (its caption; "": the empty prompt, as the original) through the
+    lowest ``inversion_steps`` of the ``num_steps`` timesteps (None: all of them), and sampling
+    runs the last ``inversion_steps`` steps from there under the prompt, with ``guidance_scale``;
+    ``keep`` ("none" | "background" | "figure", :mod:`fyp_jax.pipeline.editing`) is the part of
+    the source blended back after every step, the figure being the dilated skeleton. All three
+    are traced: changing them compiles nothing.
     """
 
     num_steps: int = 50
@@ -85,6 +94,9 @@ class SamplingOptions:
     shift: int = 0
     anchor: bool = True
     cache_interval: int = 1  # DeepCache: the whole UNet every n-th step, its shallow branch between
+    source_prompt: str = ""
+    inversion_steps: int | None = None
+    keep: str = "none"
 
     def windows(self, clip_frames: int | None = None) -> Windows:
         """The window schedule, the defaults resolved for a model trained on clips of
@@ -118,6 +130,10 @@ class SamplingOptions:
             raise ConfigError(f"decode_chunk must be at least 1, got {self.decode_chunk}")
         if self.cache_interval < 1:
             raise ConfigError(f"cache_interval must be at least 1, got {self.cache_interval}")
+        if self.inversion_steps is not None and not 1 <= self.inversion_steps <= self.num_steps:
+            raise ConfigError(f"inversion_steps must be between 1 and num_steps "
+                              f"({self.num_steps}), got {self.inversion_steps}")
+        check_keep(self.keep)
         # Without a window, the model's default is unknown here: check against the smallest
         # window the overlap allows (Pipeline checks again against the model's).
         self.windows(clip_frames=max(self.overlap or 0, 0) + 1).check()
@@ -160,8 +176,9 @@ class Pipeline:
         prompt), ``[len(prompts), frames, height, width, 3]`` (one per prompt), or None to sample
         without pose guidance. ``progress(i)`` is called on the host after step i.
         ``source_video``: uint8 ``[frames, height, width, 3]``; sampling then starts from its
-        DDIM inversion (empty prompt, no guidance, same pose) instead of noise, as the
-        original's ``use_inv_latent`` (DDIM only): character replacement, background change.
+        DDIM inversion (no guidance, same pose) instead of noise, as the original's
+        ``use_inv_latent`` (DDIM only): character replacement, style transfer, background
+        change; ``options.source_prompt``, ``inversion_steps`` and ``keep`` say how.
         ``seeds`` / ``negative_prompts``: one per prompt, instead of ``options.seed + i`` and
         ``options.negative_prompt``.
         """
@@ -211,6 +228,10 @@ class Pipeline:
         ids_cond = self._put(tokenize(bundle.tokenizer, list(prompts) + [""] * pad, max_len), True)
         ids_uncond = self._put(tokenize(bundle.tokenizer, negative + [""] * pad, max_len), True)
         seeds = self._put(np.asarray(seeds + [0] * pad, np.int32), True)
+        factor = bundle.vae_factor
+        if source_video is not None:
+            mask = keep_mask(skeleton, options.keep, frames,
+                             (height // factor, width // factor), factor)
         if skeleton is not None:
             skeleton = np.asarray(skeleton, np.float32)
             if skeleton.ndim == 4:
@@ -218,7 +239,6 @@ class Pipeline:
             else:
                 skeleton = self._put(np.concatenate([skeleton] + [skeleton[-1:]] * (rows - b)),
                                      True)
-        factor = bundle.vae_factor
         unet = bundle.modules["unet"]
         latent_shape = (frames, height // factor, width // factor, unet.in_channels)
         windows = options.windows(bundle.clip_frames)
@@ -227,13 +247,19 @@ class Pipeline:
             text_encoder=text_encoder, pose_encoder=bundle.modules.get("pose_encoder"),
             scheduler=scheduler, latent_shape=latent_shape, batch=self._batch,
             pose_chunk=windows.size if frames > windows.size else None)
+        first, source = 0, None
         if source_video is not None:
-            ids_empty = self._put(tokenize(bundle.tokenizer, [""], max_len), False)
-            state = programs.invert(
+            inverted = options.inversion_steps or options.num_steps
+            first = options.num_steps - inverted
+            ids_source = self._put(tokenize(bundle.tokenizer, [options.source_prompt], max_len),
+                                   False)
+            state, trajectory = programs.invert(
                 self.params, self._put(np.asarray(source_video, np.uint8)[None], False),
-                ids_empty, feats, vae=bundle.modules["vae"], text_encoder=text_encoder,
-                unet=unet, scheduler=scheduler, num_steps=options.num_steps,
-                chunk=options.decode_chunk, rows=rows, batch=self._batch)
+                ids_source, feats, self._put(np.int32(inverted), False),
+                vae=bundle.modules["vae"], text_encoder=text_encoder, unet=unet,
+                scheduler=scheduler, num_steps=options.num_steps, chunk=options.decode_chunk,
+                rows=rows, batch=self._batch)
+            source = (trajectory, self._put(mask, False))
         cfg = uses_guidance(options.guidance_scale)
         if options.cache_interval > 1:
             deep = deep_feature_shape(unet, self.params["unet"], *jax.tree.map(
@@ -250,9 +276,9 @@ class Pipeline:
         def advance(start: int, stop: int, state: Any) -> Any:
             return run_steps_jit(unet, self.params["unet"], state, text_uncond, text_cond, feats,
                                  self._put(np.int32(start), False),
-                                 self._put(np.int32(stop), False), *scalars, **static)
+                                 self._put(np.int32(stop), False), *scalars, source, **static)
 
-        latents = stepwise(advance, state, options.num_steps, progress)[0]
+        latents = stepwise(advance, state, options.num_steps, progress, first)[0]
         return programs.decode(self.params["vae"], latents, vae=bundle.modules["vae"],
                                chunk=options.decode_chunk, batch=self._batch)
 
@@ -291,6 +317,12 @@ class Pipeline:
             if tuple(np.shape(source_video)) != video_shape:
                 raise ConfigError(f"source video of shape {tuple(np.shape(source_video))}: "
                                   f"expected {video_shape}")
+            if options.keep != "none" and skeleton is None:
+                raise ConfigError(f"keep={options.keep!r} takes the figure from the skeleton: "
+                                  "give a pose (or keep='none')")
+        elif (options.source_prompt, options.inversion_steps, options.keep) != ("", None, "none"):
+            raise ConfigError("source_prompt, inversion_steps and keep apply to an edit: give a "
+                              "source video")
         return scheduler
 
 

@@ -5,7 +5,8 @@ static, so one compilation serves every prompt, seed, guidance and eta:
 
 - :func:`prepare`: token ids -> text embeddings, skeleton -> pose features (once per video; a
   long video ``pose_chunk`` frames at a time), seeds -> initial noise and the scheduler's carry;
-- :func:`invert`: a source video -> its DDIM inversion under the empty prompt (``use_inv_latent``);
+- :func:`invert`: a source video -> its DDIM inversion under the source prompt (``use_inv_latent``:
+  the empty one) and every level of it (for blending);
 - :func:`decode`: final latents -> uint8 video, the VAE running on ``chunk`` frames of every video
   at a time (peak memory of ``batch x chunk`` images, whatever the frame count).
 
@@ -23,7 +24,7 @@ from jax.sharding import NamedSharding
 
 from fyp_jax.compile_options import tuned_jit
 from fyp_jax.models.vae import encode_video
-from fyp_jax.pipeline.inversion import invert_latents
+from fyp_jax.pipeline.inversion import inversion_trajectory
 
 
 def _constrain(x: jax.Array, batch: NamedSharding | None) -> jax.Array:
@@ -71,22 +72,25 @@ def prepare(params: dict[str, Any], ids_uncond: jax.Array, ids_cond: jax.Array,
 
 @tuned_jit(static_argnames=("vae", "text_encoder", "unet", "scheduler", "num_steps", "chunk",
                             "rows", "batch"))
-def invert(params: dict[str, Any], video: jax.Array, ids_empty: jax.Array,
-           pose_features: list[jax.Array] | None, *, vae: Any, text_encoder: Any, unet: Any,
-           scheduler: Any, num_steps: int, chunk: int, rows: int,
+def invert(params: dict[str, Any], video: jax.Array, ids_source: jax.Array,
+           pose_features: list[jax.Array] | None, count: jax.Array, *, vae: Any,
+           text_encoder: Any, unet: Any, scheduler: Any, num_steps: int, chunk: int, rows: int,
            batch: NamedSharding | None) -> tuple:
-    """uint8 ``video [1, f, H, W, 3]`` -> the sampling state ``(latents, carry)`` for ``rows``
-    prompts: its VAE latents (the mean, scaled) walked up the ``num_steps`` DDIM timesteps by the
-    UNet under the empty prompt ``ids_empty [1, n]``, without guidance, with the pose of row 0
-    (the original's ``use_inv_latent``), repeated for every row."""
+    """uint8 ``video [1, f, H, W, 3]`` -> ``(state, trajectory)``: its VAE latents (the mean,
+    scaled) walked up the lowest ``count`` (traced) of the ``num_steps`` DDIM timesteps by the
+    UNet under the source prompt ``ids_source [1, n]`` (the original's ``use_inv_latent``: the
+    empty prompt), without guidance, with the pose of row 0. ``state = (latents, carry)`` is the
+    sampling state at step ``num_steps - count`` for ``rows`` prompts;
+    ``trajectory [num_steps + 1, 1, f, h, w, c]`` every level of the walk
+    (:func:`fyp_jax.pipeline.inversion.inversion_trajectory`), for blending."""
     images = video.astype(jnp.float32) / 127.5 - 1.0
     mean, _ = encode_video(vae, params["vae"], images, chunk=chunk)
-    text = text_encoder.apply({"params": params["text_encoder"]}, ids_empty)
+    text = text_encoder.apply({"params": params["text_encoder"]}, ids_source)
     feats = None if pose_features is None else [f[:1] for f in pose_features]
-    latents = invert_latents(unet, params["unet"], mean * vae.scaling_factor, text, feats,
-                             scheduler=scheduler, num_steps=num_steps)
-    latents = _constrain(jnp.broadcast_to(latents, (rows, *latents.shape[1:])), batch)
-    return latents, scheduler.init_carry(latents)
+    path = inversion_trajectory(unet, params["unet"], mean * vae.scaling_factor, text, feats,
+                                scheduler=scheduler, num_steps=num_steps, count=count)
+    latents = _constrain(jnp.broadcast_to(path[count], (rows, *path.shape[2:])), batch)
+    return (latents, scheduler.init_carry(latents)), path
 
 
 @tuned_jit(static_argnames=("vae", "chunk", "batch"))

@@ -23,6 +23,7 @@ import jax.numpy as jnp
 from fyp_jax.compile_options import tuned_jit
 from fyp_jax.errors import ConfigError
 from fyp_jax.models.unet3d import UNet3DConditionModel
+from fyp_jax.pipeline.editing import blend
 from fyp_jax.pipeline.windows import Windows, fused_prediction
 
 
@@ -95,7 +96,8 @@ def uses_guidance(guidance_scale: float) -> bool:
 def run_steps(unet: UNet3DConditionModel, params: Any, state: tuple[jax.Array, Any],
               text_uncond: jax.Array, text_cond: jax.Array,
               pose_features: Sequence[jax.Array] | None, start: jax.Array, stop: jax.Array,
-              guidance_scale: jax.Array, eta: jax.Array, seed: jax.Array, *, scheduler: Any,
+              guidance_scale: jax.Array, eta: jax.Array, seed: jax.Array,
+              source: tuple[jax.Array, jax.Array] | None = None, *, scheduler: Any,
               num_steps: int, cfg: bool, windows: Windows | None = None,
               cache_interval: int = 1) -> tuple[jax.Array, Any]:
     """Steps ``start .. stop-1`` of ``num_steps`` from ``state = (latents, scheduler carry)``
@@ -105,6 +107,9 @@ def run_steps(unet: UNet3DConditionModel, params: Any, state: tuple[jax.Array, A
     draws from ``fold_in(key(seed), i)``, so chunking the range never changes the result.
     ``windows``: a video longer than ``windows.size`` frames is predicted window by window and
     fused (:mod:`fyp_jax.pipeline.windows`); a shorter one exactly as without it.
+    ``source = (trajectory, mask)``: an edit (:mod:`fyp_jax.pipeline.editing`): after step i the
+    latents take ``trajectory[num_steps - 1 - i]`` (the source's inversion at the level step i
+    reaches, ``[num_steps + 1, 1, f, h, w, c]``) where ``mask [1, f, h, w, 1]`` is 1.
     """
     ts = jnp.asarray(scheduler.timesteps(num_steps))
     step_kwargs = dict(eta=eta, key=jax.random.key(seed)) if scheduler.supports_eta else {}
@@ -124,7 +129,10 @@ def run_steps(unet: UNet3DConditionModel, params: Any, state: tuple[jax.Array, A
                                              cache_interval)
         else:
             eps = predict(x, pose_features)
-        return (*scheduler.step(eps, i, ts, x, sched_carry, **step_kwargs), *deep)
+        x, sched_carry = scheduler.step(eps, i, ts, x, sched_carry, **step_kwargs)
+        if source is not None:
+            x = blend(x, source[0][num_steps - 1 - i], source[1])
+        return (x, sched_carry, *deep)
 
     return jax.lax.fori_loop(start, stop, body, state)
 
@@ -134,17 +142,17 @@ run_steps_jit = tuned_jit(run_steps, static_argnames=("unet", "scheduler", "num_
 
 
 def stepwise(advance: Callable[[int, int, Any], Any], state: Any, num_steps: int,
-             progress: Callable[[int], None] | None) -> Any:
-    """Drive ``advance(start, stop, state) -> state`` over all steps.
+             progress: Callable[[int], None] | None, first: int = 0) -> Any:
+    """Drive ``advance(start, stop, state) -> state`` over steps ``first .. num_steps - 1``.
 
     Without ``progress``: one call for the whole loop. With it: one call per step, the next step
     dispatched before waiting for the previous one (the device never waits for the host), and
     ``progress(i)`` called when step i is done.
     """
     if progress is None:
-        return advance(0, num_steps, state)
+        return advance(first, num_steps, state)
     previous = None
-    for i in range(num_steps):
+    for i in range(first, num_steps):
         state = advance(i, i + 1, state)
         if previous is not None:
             jax.block_until_ready(previous)
