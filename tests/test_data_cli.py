@@ -11,8 +11,10 @@ def test_build_pose_world_prints_the_folder(tmp_path, capsys):
     assert main(["build", "pose_world", *args, "--num-train", "2", "--num-eval", "1"]) == 0
     printed = capsys.readouterr().out.strip().splitlines()[-1]
     folder, counts = printed.split(": ")
-    assert counts == "train 2, eval 1"
+    assert counts == "train 2, eval 1, eval_style 1, eval_multi 1"
     assert open_split(folder, "eval")[0]["frames"].shape == (2,)
+    multi = open_split(folder, "eval_multi")[0]
+    assert len(multi["color"].split()) == multi["keypoints"].shape[1] >= 2
 
 
 def test_user_error_is_one_line_and_status_1(tmp_path, capsys):

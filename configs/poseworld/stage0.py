@@ -17,7 +17,14 @@ PARTS = {
                 num_steps=2100, batch_size=8, lr=1e-3, warmup_steps=50),
     "unet": dict(init="runs/poseworld/s0a/bundle_calibrated",
                  trainable=dict(unet=".", vae="", text_encoder="."),
-                 num_steps=4500, batch_size=16, lr=8e-4, warmup_steps=200),
+                 num_steps=4000, batch_size=16, lr=8e-4, warmup_steps=200),
+    # Continuing from a trained PoseWorld bundle (grown to the current vocabulary by
+    # scripts/grow_vocabulary.py): the VAE, then the UNet and text encoder, fine-tuned.
+    "vae_continue": dict(init="runs/poseworld/grown", trainable=dict(unet="", vae=".", text_encoder=""),
+                         num_steps=600, batch_size=8, lr=3e-4, warmup_steps=30),
+    "unet_continue": dict(init="runs/poseworld/s0a/bundle",
+                          trainable=dict(unet=".", vae="", text_encoder="."),
+                          num_steps=1500, batch_size=16, lr=4e-4, warmup_steps=50),
 }
 
 
@@ -42,7 +49,7 @@ def get_config(part: str = "unet"):
     c.trainable.update(run["trainable"])
     c.num_steps, c.batch_size = run["num_steps"], run["batch_size"]
     c.optim.lr, c.optim.warmup_steps = run["lr"], run["warmup_steps"]
-    if part == "unet":
+    if part.startswith("unet"):
         c.optim.ema_decay = 0.999
         c.diffusion.prompt_dropout = 0.1
         c.diffusion.snr_gamma = 5.0

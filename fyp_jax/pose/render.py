@@ -13,7 +13,7 @@ from tqdm.auto import tqdm
 
 from fyp_jax.pose.coco import CLASS_COLOURS, LINKS, NUM_KEYPOINTS
 from fyp_jax.pose.keypoints import PoseSequence
-from fyp_jax.pose.raster import capsule_coverage, paint
+from fyp_jax.pose.raster import capsules_coverage, stack_over
 
 DEFAULT_MIN_CONFIDENCE = 0.3
 THICKNESS_AT_512 = 6.0
@@ -38,14 +38,18 @@ def render_pose(
     radius = 0.5 * (thickness or default_thickness(height, width))
     canvas = np.zeros((height, width, 3), np.float32)
     for person in np.asarray(people, np.float32).reshape(-1, NUM_KEYPOINTS, 3):
-        for (a, b, _), colour in zip(LINKS, _LINK_COLOURS, strict=True):
-            if min(person[a, 2], person[b, 2]) < min_confidence:
-                continue
-            covered = capsule_coverage(
-                tuple(person[a, :2]), tuple(person[b, :2]), radius, height, width
-            )
-            if covered is not None:
-                paint(canvas, *covered, colour)
+        drawn = [k for k, (a, b, _) in enumerate(LINKS)
+                 if min(person[a, 2], person[b, 2]) >= min_confidence]
+        if not drawn:
+            continue
+        starts = person[[LINKS[k][0] for k in drawn], :2]
+        ends = person[[LINKS[k][1] for k in drawn], :2]
+        covered = capsules_coverage(starts, ends, np.full(len(drawn), radius), height, width)
+        if covered is None:
+            continue
+        window, alphas = covered
+        layer, alpha = stack_over(alphas, _LINK_COLOURS[drawn])  # later links on top
+        canvas[window] = canvas[window] * (1.0 - alpha[..., None]) + layer
     return np.rint(canvas).astype(np.uint8)
 
 

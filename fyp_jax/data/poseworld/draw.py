@@ -12,7 +12,7 @@ import numpy as np
 
 from fyp_jax.data.poseworld.body import HEAD_RADIUS, Body
 from fyp_jax.data.poseworld.vocabulary import Background
-from fyp_jax.pose.raster import capsule_coverage
+from fyp_jax.pose.raster import capsules_coverage, stack_over
 
 HORIZON = 0.68  # floor backgrounds: the horizon's height as a fraction of the image height
 _HORIZON_SHADE = 0.7
@@ -79,22 +79,31 @@ def draw_figure(
     parts = [(torso_depth, "torso", _TORSO_RADIUS)]
     parts += [((points[a][2] + points[b][2]) / 2, (a, b), r) for a, b, r in _LIMBS]
     parts.append((float(body.head[2]), ("head", "head"), HEAD_RADIUS))
+    # Every coat of every part, far parts first: (part, radius in pixels, colour).
+    coats = []
     for depth, part, radius in sorted(parts, key=lambda p: p[0]):
         shade = np.clip(0.9 + 2.0 * (depth - torso_depth), 0.72, 1.0)
-        coats = [(radius * scale + ring, base * shade)]
+        coats.append((part, radius * scale + ring, base * shade))
         if ring:
-            coats.append((radius * scale, pale(base * shade)))
-        for r, paint_color in coats:
-            if part == "torso":
-                covered = polygon_coverage([pixels[i] for i in _TORSO], r, height, width)
-            else:
-                a, b = part
-                covered = capsule_coverage(tuple(pixels[a]), tuple(pixels[b]), r, height, width)
-            if covered is not None:
-                window, a_part = covered
-                a_part = a_part[..., None]
-                layer[window] = layer[window] * (1.0 - a_part) + paint_color * a_part
-                alpha[window] = alpha[window] * (1.0 - a_part) + a_part
+            coats.append((part, radius * scale, pale(base * shade)))
+    limbs = [k for k, (part, _, _) in enumerate(coats) if part != "torso"]
+    covered = capsules_coverage(
+        [pixels[coats[k][0][0]] for k in limbs], [pixels[coats[k][0][1]] for k in limbs],
+        [coats[k][1] for k in limbs], height, width)
+    if covered is None:
+        return layer, alpha[..., 0]
+    window, limb_alphas = covered
+    alphas = np.zeros((len(coats), *limb_alphas.shape[1:]), np.float32)
+    alphas[limbs] = limb_alphas
+    torso_coats = [k for k, (part, _, _) in enumerate(coats) if part == "torso"]
+    for k in torso_coats:  # the torso lies inside the limbs' window (shoulders and hips)
+        found = polygon_coverage([pixels[i] for i in _TORSO], coats[k][1], height, width)
+        if found is not None:
+            (rows, cols), a_part = found
+            top, left = rows.start - window[0].start, cols.start - window[1].start
+            alphas[k, top:top + a_part.shape[0], left:left + a_part.shape[1]] = a_part
+    painted, coverage = stack_over(alphas, np.stack([c for _, _, c in coats]))
+    layer[window], alpha[window] = painted, coverage[..., None]
     if style == "striped":
         period = max(_STRIPE * scale, 2.0)
         rows = np.arange(height, dtype=np.float32)[:, None, None]
@@ -116,7 +125,7 @@ def polygon_coverage(
     """Coverage in [0, 1] of the convex polygon with `corners` (x, y pixels, in order), grown by
     `radius`, over the smallest image window holding it: (window, alpha [h, w]). Inside, the
     largest signed distance to an edge line is the distance to the boundary; the one-pixel edge
-    ramp matches `capsule_coverage`."""
+    ramp matches the pose toolkit's `capsule_coverage`."""
     pts = np.asarray(corners, np.float32)
     reach = radius + 1.0
     left, top = (np.floor(pts.min(axis=0) - reach)).astype(int)
