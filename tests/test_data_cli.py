@@ -24,9 +24,10 @@ def test_user_error_is_one_line_and_status_1(tmp_path, capsys):
     assert capsys.readouterr().err.startswith("error: video table not found")
 
 
-def test_sheet_writes_two_pictures(tmp_path):
+def test_sheet_writes_three_pictures(tmp_path):
     assert main(["sheet", "--out", str(tmp_path), "--size", "32"]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "poseworld_eval.png",
+        "poseworld_held_out.png",
         "poseworld_train.png",
     ]

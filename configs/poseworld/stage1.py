@@ -13,7 +13,7 @@ def get_config():
     c.init.model = "runs/poseworld/s0b/bundle"
     c.trainable.pose_encoder = "."
     c.stage1.pose_encoder = dict(model.POSE_ENCODER_CONFIG)
-    c.num_steps = 1500
+    c.num_steps = 1000
     c.batch_size = 16
     c.optim.lr = 5e-4
     c.optim.warmup_steps = 50

@@ -6,7 +6,7 @@ import numpy as np
 from PIL import Image
 
 from fyp_jax.data.poseworld.scene import render_scene, sample_scene
-from fyp_jax.data.poseworld.vocabulary import HELD_OUT_TRIPLES
+from fyp_jax.data.poseworld.vocabulary import HELD_OUT_GROUPS, HELD_OUT_STYLES, HELD_OUT_TRIPLES
 from fyp_jax.pose import contact_sheet, render_pose
 
 
@@ -33,13 +33,38 @@ def eval_sheet(size: int = 128, num_frames: int = 8, seed: int = 0) -> np.ndarra
     return contact_sheet(np.concatenate(rows), labels, columns=num_frames, cell_height=size)
 
 
+def held_out_sheet(size: int = 128, seed: int = 0) -> np.ndarray:
+    """The first image of each held-out style and colour group (splits eval_style and
+    eval_multi), under each its skeleton."""
+    scenes = [sample_scene(seed, "eval_style", k) for k in range(len(HELD_OUT_STYLES))]
+    scenes += [sample_scene(seed, "eval_multi", k) for k in range(len(HELD_OUT_GROUPS))]
+    images, skeletons, labels = [], [], []
+    for scene in scenes:
+        frames, keypoints = render_scene(scene, size, 1)
+        images.append(frames[0])
+        skeletons.append(render_pose(keypoints[0], size, size))
+        labels.append("+".join(f"{c} {s}" if s != "filled" else c
+                               for c, s in zip(scene.colors, scene.styles, strict=True)))
+    columns = 9
+    blank = np.zeros_like(images[0])
+    cells, names = [], []
+    for start in range(0, len(scenes), columns):
+        fill = columns - len(images[start:start + columns])
+        cells += images[start:start + columns] + [blank] * fill
+        cells += skeletons[start:start + columns] + [blank] * fill
+        names += labels[start:start + columns] + [""] * (fill + columns)
+    return contact_sheet(np.stack(cells), names, columns=columns, cell_height=size)
+
+
 def write_sheets(folder: str | Path, size: int = 128, seed: int = 0) -> list[Path]:
-    """Write poseworld_train.png and poseworld_eval.png into `folder`; returns their paths."""
+    """Write poseworld_train.png, poseworld_eval.png and poseworld_held_out.png into
+    `folder`; returns their paths."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    paths = [folder / "poseworld_train.png", folder / "poseworld_eval.png"]
-    for path, sheet in zip(
-        paths, (train_sheet(size, seed=seed), eval_sheet(size, seed=seed)), strict=True
-    ):
+    names = ("poseworld_train.png", "poseworld_eval.png", "poseworld_held_out.png")
+    paths = [folder / name for name in names]
+    sheets = (train_sheet(size, seed=seed), eval_sheet(size, seed=seed),
+              held_out_sheet(size, seed=seed))
+    for path, sheet in zip(paths, sheets, strict=True):
         Image.fromarray(sheet).save(path, optimize=True)
     return paths
