@@ -5,6 +5,7 @@
     python evaluate.py --task steps --samplers ddim,dpmpp_2m --steps_list 5,10,20,50 --seeds 0,1
     python evaluate.py --task steps --samplers ddim --steps_list 20 --cache_intervals 1,2,3,5
     python evaluate.py --task long --lengths 64,256 --num 2     # seams, drift of long videos
+    python evaluate.py --task multi --draws 4       # 1-3 figures from multi-person skeletons
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from fyp_jax.cli_errors import exit_on_user_error
 from fyp_jax.cli_flags import project_path, run_app
 from fyp_jax.errors import ConfigError
 
-flags.DEFINE_enum("task", "compare", ["compare", "steps", "long"],
-                  "compare: the paper's variants (--variants); steps: quality against sampler "
+flags.DEFINE_enum("task", "compare", ["compare", "steps", "long", "multi"],
+                  "compare: the paper's variants (--variants); multi: 1-3 figures from "
+                  "multi-person skeletons (--draws); steps: quality against sampler "
                   "steps (--samplers, --steps_list, --seeds); long: long videos as windows "
                   "(--settings, --lengths, --window, --overlap, --fusion, --shift)")
 flags.DEFINE_string("model", "assets/poseworld", "bundle folder")
@@ -45,6 +47,8 @@ flags.DEFINE_integer("window", None, "--task long: frames per window (default: t
 flags.DEFINE_integer("overlap", None, "--task long: window overlap (default: window/4)")
 flags.DEFINE_string("fusion", "pyramid", "--task long: flat | pyramid")
 flags.DEFINE_integer("shift", 0, "--task long: frames the windows move per step")
+flags.DEFINE_integer("draws", 4, "--task multi: scenes per held-out combination (each its "
+                     "own sampling seed)")
 flags.DEFINE_string("clip", None, "local CLIP checkpoint folder: adds CLIP score and CLIP frame "
                     "consistency")
 flags.DEFINE_string("out", "", "folder for report.json and sample videos (default: a new "
@@ -61,7 +65,7 @@ def check() -> Path:
     unknown = [v for v in FLAGS.variants.split(",") if v not in VARIANTS]
     if unknown:
         raise ConfigError(f"unknown --variants {unknown}; known: {', '.join(VARIANTS)}")
-    for name in ("num", "frames", "size"):
+    for name in ("num", "frames", "size", "draws"):
         if FLAGS[name].value < 1:
             raise ConfigError(f"--{name} must be at least 1, got {FLAGS[name].value}")
     SamplingOptions(num_steps=FLAGS.steps, guidance_scale=FLAGS.guidance, seed=FLAGS.seed).check()
@@ -137,6 +141,33 @@ def run_long(bundle, out: Path) -> None:
     print(f"wrote {out / 'report.json'} and {out / 'long_table.md'}")
 
 
+def run_multi(bundle, out: Path) -> None:
+    import numpy as np
+
+    from fyp_jax.eval.multi import evaluate_multi, table
+    from fyp_jax.pipeline import SamplingOptions
+    from fyp_jax.pipeline.outputs import side_by_side, write_outputs
+
+    batches = []
+
+    def on_videos(clips, skeletons, videos):
+        pose = (skeletons * 255 + 0.5).astype(np.uint8)
+        panels = np.stack([side_by_side(s, v[None]) for s, v in zip(pose, videos, strict=True)])
+        batches.append(write_outputs(out / f"batch_{len(batches):02d}",
+                                     [c.scene.caption for c in clips], panels, None, fps=8))
+
+    options = SamplingOptions(num_steps=FLAGS.steps, guidance_scale=FLAGS.guidance,
+                              seed=FLAGS.seed)
+    report = evaluate_multi(bundle, draws=FLAGS.draws, frames=FLAGS.frames, size=FLAGS.size,
+                            options=options, on_videos=on_videos,
+                            log=lambda line: print(line, flush=True))
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "report.json").write_text(json.dumps(report, indent=1))
+    (out / "multi_table.md").write_text(table(report["summary"]) + "\n")
+    print(table(report["summary"]))
+    print(f"wrote {out / 'report.json'} and {out / 'multi_table.md'}")
+
+
 def run_steps(bundle, out: Path) -> None:
     from fyp_jax.eval.steps_study import HEADER, fewest_enough, steps_study, table
 
@@ -174,6 +205,8 @@ def run() -> None:
         return run_steps(bundle, out)
     if FLAGS.task == "long":
         return run_long(bundle, out)
+    if FLAGS.task == "multi":
+        return run_multi(bundle, out)
     scorer = None
     if FLAGS.clip:
         from fyp_jax.eval.clip_score import ClipScorer
