@@ -37,27 +37,33 @@ def figure_cells(skeleton: np.ndarray, factor: int, dilation: float = DILATION) 
     f, h, w, _ = skeleton.shape
     lit = skeleton.max(axis=-1) > LIT
     cells = lit.reshape(f, h // factor, factor, w // factor, factor).any(axis=(2, 4))
-    r = int(np.ceil(dilation * min(h, w) / factor))
-    padded = np.pad(cells, [(0, 0), (r, r), (r, r)])
-    gh, gw = cells.shape[1:]
-    out = np.zeros_like(cells)
-    for dy in range(2 * r + 1):
-        for dx in range(2 * r + 1):
-            out |= padded[:, dy:dy + gh, dx:dx + gw]
+    return dilate(cells, int(np.ceil(dilation * min(h, w) / factor)))
+
+
+def dilate(mask: np.ndarray, radius: int) -> np.ndarray:
+    """bool ``[..., H, W]``: ``mask`` grown by a square of ``radius`` pixels."""
+    pad = [(0, 0)] * (mask.ndim - 2) + [(radius, radius)] * 2
+    padded = np.pad(mask, pad)
+    h, w = mask.shape[-2:]
+    out = np.zeros_like(mask)
+    for dy in range(2 * radius + 1):
+        for dx in range(2 * radius + 1):
+            out |= padded[..., dy:dy + h, dx:dx + w]
     return out
 
 
 def keep_mask(skeleton: np.ndarray | None, keep: str, frames: int, latent_hw: tuple[int, int],
               factor: int) -> np.ndarray:
-    """float32 ``[1, f, h, w, 1]``: 1 where the source is kept (:data:`KEEPS`), from the first
-    skeleton (``[f, H, W, 3]`` or ``[b, f, H, W, 3]``; None only with ``keep="none"``): zeros
-    for ``keep="none"``."""
+    """float32 ``[1 or b, f, h, w, 1]``: 1 where the source is kept (:data:`KEEPS`), from the
+    skeleton (``[f, H, W, 3]``, or ``[b, f, H, W, 3]``: one mask per row; None only with
+    ``keep="none"``); zeros for ``keep="none"``."""
     if keep == "none":
         return np.zeros((1, frames, *latent_hw, 1), np.float32)
     skeleton = np.asarray(skeleton)
-    figure = figure_cells(skeleton[0] if skeleton.ndim == 5 else skeleton, factor)
+    rows = skeleton if skeleton.ndim == 5 else skeleton[None]
+    figure = np.stack([figure_cells(s, factor) for s in rows])
     kept = figure if keep == "figure" else ~figure
-    return kept[None, ..., None].astype(np.float32)
+    return kept[..., None].astype(np.float32)
 
 
 def blend(x: jax.Array, source: jax.Array, mask: jax.Array) -> jax.Array:

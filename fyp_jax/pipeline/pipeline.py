@@ -169,24 +169,28 @@ class Pipeline:
                  height: int, width: int, options: SamplingOptions = SamplingOptions(),
                  progress: Callable[[int], None] | None = None,
                  source_video: np.ndarray | None = None, seeds: Sequence[int] | None = None,
-                 negative_prompts: Sequence[str] | None = None) -> np.ndarray:
+                 negative_prompts: Sequence[str] | None = None,
+                 source_prompts: Sequence[str] | None = None) -> np.ndarray:
         """Videos ``uint8 [len(prompts), frames, height, width, 3]`` (on every process).
 
         ``skeleton``: ``float32 [frames, height, width, 3]`` in [0, 1] (one pose for every
         prompt), ``[len(prompts), frames, height, width, 3]`` (one per prompt), or None to sample
         without pose guidance. ``progress(i)`` is called on the host after step i.
-        ``source_video``: uint8 ``[frames, height, width, 3]``; sampling then starts from its
-        DDIM inversion (no guidance, same pose) instead of noise, as the original's
-        ``use_inv_latent`` (DDIM only): character replacement, style transfer, background
-        change; ``options.source_prompt``, ``inversion_steps`` and ``keep`` say how.
-        ``seeds`` / ``negative_prompts``: one per prompt, instead of ``options.seed + i`` and
-        ``options.negative_prompt``.
+        ``source_video``: uint8 ``[frames, height, width, 3]`` (one for every prompt) or
+        ``[len(prompts), frames, height, width, 3]`` (one per prompt, with a skeleton of each);
+        sampling then starts from its DDIM inversion (no guidance, same pose) instead of noise,
+        as the original's ``use_inv_latent`` (DDIM only): character replacement, style transfer,
+        background change; ``options.source_prompt``, ``inversion_steps`` and ``keep`` say how.
+        ``seeds`` / ``negative_prompts`` / ``source_prompts``: one per prompt, instead of
+        ``options.seed + i``, ``options.negative_prompt`` and ``options.source_prompt`` (one
+        source prompt per source video).
         """
         from fyp_jax.train.distributed import to_host
 
         video = self._sample(prompts, skeleton, frames=frames, height=height, width=width,
                              options=options, progress=progress, source_video=source_video,
-                             seeds=seeds, negative_prompts=negative_prompts)
+                             seeds=seeds, negative_prompts=negative_prompts,
+                             source_prompts=source_prompts)
         return np.asarray(to_host(video))[:len(prompts)]
 
     def local_videos(self, prompts: Sequence[str], skeleton: np.ndarray | None,
@@ -212,13 +216,18 @@ class Pipeline:
                 height: int, width: int, options: SamplingOptions = SamplingOptions(),
                 progress: Callable[[int], None] | None = None,
                 source_video: np.ndarray | None = None, seeds: Sequence[int] | None = None,
-                negative_prompts: Sequence[str] | None = None) -> jax.Array:
+                negative_prompts: Sequence[str] | None = None,
+                source_prompts: Sequence[str] | None = None) -> jax.Array:
         bundle = self.bundle
         scheduler = self._check(prompts, skeleton, frames, height, width, options, source_video)
         b = len(prompts)
-        for name, given in (("seeds", seeds), ("negative_prompts", negative_prompts)):
+        for name, given in (("seeds", seeds), ("negative_prompts", negative_prompts),
+                            ("source_prompts", source_prompts)):
             if given is not None and len(given) != b:
                 raise ConfigError(f"{len(given)} {name} for {b} prompts")
+        if source_prompts is not None and np.ndim(source_video) != 5:
+            raise ConfigError("source_prompts go with one source video per prompt; for one "
+                              "source video use options.source_prompt")
         rows = -(-b // self.num_shards) * self.num_shards
         pad = rows - b
         seeds = [options.seed + i for i in range(b)] if seeds is None else list(seeds)
@@ -228,10 +237,7 @@ class Pipeline:
         ids_cond = self._put(tokenize(bundle.tokenizer, list(prompts) + [""] * pad, max_len), True)
         ids_uncond = self._put(tokenize(bundle.tokenizer, negative + [""] * pad, max_len), True)
         seeds = self._put(np.asarray(seeds + [0] * pad, np.int32), True)
-        factor = bundle.vae_factor
-        if source_video is not None:
-            mask = keep_mask(skeleton, options.keep, frames,
-                             (height // factor, width // factor), factor)
+        pose = skeleton
         if skeleton is not None:
             skeleton = np.asarray(skeleton, np.float32)
             if skeleton.ndim == 4:
@@ -239,6 +245,7 @@ class Pipeline:
             else:
                 skeleton = self._put(np.concatenate([skeleton] + [skeleton[-1:]] * (rows - b)),
                                      True)
+        factor = bundle.vae_factor
         unet = bundle.modules["unet"]
         latent_shape = (frames, height // factor, width // factor, unet.in_channels)
         windows = options.windows(bundle.clip_frames)
@@ -249,17 +256,9 @@ class Pipeline:
             pose_chunk=windows.size if frames > windows.size else None)
         first, source = 0, None
         if source_video is not None:
-            inverted = options.inversion_steps or options.num_steps
-            first = options.num_steps - inverted
-            ids_source = self._put(tokenize(bundle.tokenizer, [options.source_prompt], max_len),
-                                   False)
-            state, trajectory = programs.invert(
-                self.params, self._put(np.asarray(source_video, np.uint8)[None], False),
-                ids_source, feats, self._put(np.int32(inverted), False),
-                vae=bundle.modules["vae"], text_encoder=text_encoder, unet=unet,
-                scheduler=scheduler, num_steps=options.num_steps, chunk=options.decode_chunk,
-                rows=rows, batch=self._batch)
-            source = (trajectory, self._put(mask, False))
+            first = options.num_steps - (options.inversion_steps or options.num_steps)
+            state, source = self._invert(source_video, source_prompts, pose, feats, rows,
+                                         options, scheduler)
         cfg = uses_guidance(options.guidance_scale)
         if options.cache_interval > 1:
             deep = deep_feature_shape(unet, self.params["unet"], *jax.tree.map(
@@ -281,6 +280,33 @@ class Pipeline:
         latents = stepwise(advance, state, options.num_steps, progress, first)[0]
         return programs.decode(self.params["vae"], latents, vae=bundle.modules["vae"],
                                chunk=options.decode_chunk, batch=self._batch)
+
+    def _invert(self, source_video: np.ndarray, source_prompts: Sequence[str] | None,
+                skeleton: np.ndarray | None, feats: Any, rows: int, options: SamplingOptions,
+                scheduler: Any) -> tuple[Any, tuple[jax.Array, jax.Array]]:
+        """An edit's start: (the sampling state at its first step, (the source's inversion
+        trajectory, the kept cells' mask)) for the ``run_steps`` loop."""
+        bundle = self.bundle
+        video = np.asarray(source_video, np.uint8)
+        per_row = video.ndim == 5
+        video = video if per_row else video[None]
+        texts = list(source_prompts or [options.source_prompt] * len(video))
+        pad = rows - len(video) if per_row else 0
+        video = np.concatenate([video] + [video[-1:]] * pad)
+        factor = bundle.vae_factor
+        mask = keep_mask(skeleton, options.keep, video.shape[1],
+                         (video.shape[2] // factor, video.shape[3] // factor), factor)
+        mask = np.concatenate([mask] + [mask[-1:]] * (rows - len(mask) if len(mask) > 1 else 0))
+        text_encoder = bundle.modules["text_encoder"]
+        ids = tokenize(bundle.tokenizer, texts + [""] * pad, text_encoder.max_position_embeddings)
+        inverted = options.inversion_steps or options.num_steps
+        state, trajectory = programs.invert(
+            self.params, self._put(video, per_row), self._put(ids, per_row), feats,
+            self._put(np.int32(inverted), False), vae=bundle.modules["vae"],
+            text_encoder=text_encoder, unet=bundle.modules["unet"], scheduler=scheduler,
+            num_steps=options.num_steps, chunk=options.decode_chunk, rows=rows,
+            batch=self._batch)
+        return state, (trajectory, self._put(mask, len(mask) > 1))
 
     def _check(self, prompts: Sequence[str], skeleton: np.ndarray | None, frames: int,
                height: int, width: int, options: SamplingOptions,
@@ -314,9 +340,13 @@ class Pipeline:
             if not hasattr(scheduler, "invert_step"):
                 raise ConfigError("starting from a source video needs the ddim scheduler "
                                   "(DDIM inversion)")
-            if tuple(np.shape(source_video)) != video_shape:
-                raise ConfigError(f"source video of shape {tuple(np.shape(source_video))}: "
-                                  f"expected {video_shape}")
+            shape = tuple(np.shape(source_video))
+            if shape not in (video_shape, (len(prompts), *video_shape)):
+                raise ConfigError(f"source video of shape {shape} for {len(prompts)} prompt(s): "
+                                  f"expected {video_shape} or {(len(prompts), *video_shape)}")
+            if len(shape) == 5 and skeleton is not None and np.ndim(skeleton) != 5:
+                raise ConfigError("one source video per prompt needs one skeleton per prompt "
+                                  f"({(len(prompts), *video_shape)})")
             if options.keep != "none" and skeleton is None:
                 raise ConfigError(f"keep={options.keep!r} takes the figure from the skeleton: "
                                   "give a pose (or keep='none')")

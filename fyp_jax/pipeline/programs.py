@@ -76,17 +76,19 @@ def invert(params: dict[str, Any], video: jax.Array, ids_source: jax.Array,
            pose_features: list[jax.Array] | None, count: jax.Array, *, vae: Any,
            text_encoder: Any, unet: Any, scheduler: Any, num_steps: int, chunk: int, rows: int,
            batch: NamedSharding | None) -> tuple:
-    """uint8 ``video [1, f, H, W, 3]`` -> ``(state, trajectory)``: its VAE latents (the mean,
-    scaled) walked up the lowest ``count`` (traced) of the ``num_steps`` DDIM timesteps by the
-    UNet under the source prompt ``ids_source [1, n]`` (the original's ``use_inv_latent``: the
-    empty prompt), without guidance, with the pose of row 0. ``state = (latents, carry)`` is the
-    sampling state at step ``num_steps - count`` for ``rows`` prompts;
-    ``trajectory [num_steps + 1, 1, f, h, w, c]`` every level of the walk
+    """uint8 ``video [v, f, H, W, 3]`` (v = 1: one source for every row, or v = ``rows``) ->
+    ``(state, trajectory)``: its VAE latents (the mean, scaled) walked up the lowest ``count``
+    (traced) of the ``num_steps`` DDIM timesteps by the UNet under the source prompts
+    ``ids_source [v, n]`` (the original's ``use_inv_latent``: the empty prompt), without
+    guidance, with the pose of the first v rows. ``state = (latents, carry)`` is the sampling
+    state at step ``num_steps - count`` for ``rows`` prompts;
+    ``trajectory [num_steps + 1, v, f, h, w, c]`` every level of the walk
     (:func:`fyp_jax.pipeline.inversion.inversion_trajectory`), for blending."""
     images = video.astype(jnp.float32) / 127.5 - 1.0
     mean, _ = encode_video(vae, params["vae"], images, chunk=chunk)
     text = text_encoder.apply({"params": params["text_encoder"]}, ids_source)
-    feats = None if pose_features is None else [f[:1] for f in pose_features]
+    v = video.shape[0]
+    feats = None if pose_features is None else [f[:v] for f in pose_features]
     path = inversion_trajectory(unet, params["unet"], mean * vae.scaling_factor, text, feats,
                                 scheduler=scheduler, num_steps=num_steps, count=count)
     latents = _constrain(jnp.broadcast_to(path[count], (rows, *path.shape[2:])), batch)
