@@ -6,6 +6,7 @@
     python evaluate.py --task steps --samplers ddim --steps_list 20 --cache_intervals 1,2,3,5
     python evaluate.py --task long --lengths 64,256 --num 2     # seams, drift of long videos
     python evaluate.py --task multi --draws 4       # 1-3 figures from multi-person skeletons
+    python evaluate.py --task edit --num 7 --seeds 0,1  # edit one attribute of a clip
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from fyp_jax.cli_errors import exit_on_user_error
 from fyp_jax.cli_flags import project_path, run_app
 from fyp_jax.errors import ConfigError
 
-flags.DEFINE_enum("task", "compare", ["compare", "steps", "long", "multi"],
+flags.DEFINE_enum("task", "compare", ["compare", "steps", "long", "multi", "edit"],
                   "compare: the paper's variants (--variants); multi: 1-3 figures from "
                   "multi-person skeletons (--draws); steps: quality against sampler "
                   "steps (--samplers, --steps_list, --seeds); long: long videos as windows "
@@ -49,6 +50,10 @@ flags.DEFINE_string("fusion", "pyramid", "--task long: flat | pyramid")
 flags.DEFINE_integer("shift", 0, "--task long: frames the windows move per step")
 flags.DEFINE_integer("draws", 4, "--task multi: scenes per held-out combination (each its "
                      "own sampling seed)")
+flags.DEFINE_string("attributes", "color,style,background", "--task edit: the attributes "
+                    "changed, one per run")
+flags.DEFINE_string("methods", "edit,inversion,noise", "--task edit: edit (ours), inversion "
+                    "(the original's use_inv_latent), noise (generation with the new caption)")
 flags.DEFINE_string("clip", None, "local CLIP checkpoint folder: adds CLIP score and CLIP frame "
                     "consistency")
 flags.DEFINE_string("out", "", "folder for report.json and sample videos (default: a new "
@@ -73,6 +78,8 @@ def check() -> Path:
         steps_flags()
     if FLAGS.task == "long":
         long_flags()
+    if FLAGS.task == "edit":
+        edit_flags()
     if FLAGS.clip and not Path(FLAGS.clip).is_dir():
         raise ConfigError(f"--clip {FLAGS.clip} is not a folder; name a local CLIP checkpoint")
     return output_folder(FLAGS.out, prefix="eval-")
@@ -168,6 +175,45 @@ def run_multi(bundle, out: Path) -> None:
     print(f"wrote {out / 'report.json'} and {out / 'multi_table.md'}")
 
 
+def edit_flags() -> tuple[list[str], list[str], list[int]]:
+    """(attributes, methods, seeds) of --task edit, checked."""
+    from fyp_jax.eval.edit import check_attributes
+    from fyp_jax.eval.edit_study import check_methods
+
+    attributes, methods = FLAGS.attributes.split(","), FLAGS.methods.split(",")
+    check_attributes(attributes)
+    check_methods(methods)
+    return attributes, methods, int_list("seeds")
+
+
+def run_edit(bundle, out: Path) -> None:
+    import numpy as np
+
+    from fyp_jax.eval.edit_study import evaluate_edits, table
+    from fyp_jax.pipeline import SamplingOptions
+    from fyp_jax.pipeline.outputs import side_by_side, write_outputs
+
+    attributes, methods, seeds = edit_flags()
+
+    def on_videos(method, attribute, captions, sources, videos):
+        folder = out / f"{attribute}_{method}"
+        if not folder.exists():  # the first batch, source | edited
+            panels = np.stack([side_by_side(s, v[None]) for s, v in zip(sources, videos,
+                                                                         strict=True)])
+            write_outputs(folder, captions, panels, None, fps=8)
+
+    options = SamplingOptions(num_steps=FLAGS.steps, guidance_scale=FLAGS.guidance)
+    report = evaluate_edits(bundle, attributes=attributes, methods=methods,
+                            num_examples=FLAGS.num, frames=FLAGS.frames, size=FLAGS.size,
+                            options=options, seeds=seeds,
+                            log=lambda line: print(line, flush=True), on_videos=on_videos)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "report.json").write_text(json.dumps(report, indent=1))
+    (out / "edit_table.md").write_text(table(report["rows"]) + "\n")
+    print(table(report["rows"]))
+    print(f"wrote {out / 'report.json'} and {out / 'edit_table.md'}")
+
+
 def run_steps(bundle, out: Path) -> None:
     from fyp_jax.eval.steps_study import HEADER, fewest_enough, steps_study, table
 
@@ -207,6 +253,8 @@ def run() -> None:
         return run_long(bundle, out)
     if FLAGS.task == "multi":
         return run_multi(bundle, out)
+    if FLAGS.task == "edit":
+        return run_edit(bundle, out)
     scorer = None
     if FLAGS.clip:
         from fyp_jax.eval.clip_score import ClipScorer
