@@ -4,8 +4,10 @@
 
 Reads each stage's TensorBoard scalars (``RUNS/<stage>/tensorboard``: steps, loss at the start and
 at the end, wall time between the first and the last record), its training config (the
-``configs/poseworld`` files), the bundle's ``bundle.json`` (parameter counts, file sizes) and the
-evaluation report (``RUNS/eval/report.json``), and writes ``OUT/MODEL_CARD.md``.
+``configs/poseworld`` files; the ``*_continue`` parts of stage 0 when ``RUNS/grown`` exists, i.e.
+the recipe continued from an earlier bundle), the bundle's ``bundle.json`` (parameter counts, file
+sizes) and the evaluation reports (``RUNS/eval/report.json``, ``RUNS/eval_real/report.json``),
+and writes ``OUT/MODEL_CARD.md``.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ STAGES = (("s0a", "stage 0a: AutoencoderKL", "stage0", "vae"),
           ("s0b", "stage 0b: 2-D UNet + text encoder", "stage0", "unet"),
           ("s1", "stage 1: pose encoder", "stage1", None),
           ("s2", "stage 2: temporal layers", "stage2", None))
+CONTINUED = {"vae": "vae_continue", "unet": "unet_continue"}
 VARIANT_TITLES = {"no_pose": "(a) stage 2 without pose features (Tune-A-Video-like)",
                   "frame_by_frame": "(b) stage 1 frame by frame, no temporal layers "
                                     "(T2I-Adapter-like)",
@@ -81,6 +84,11 @@ def main() -> None:
     reports = sorted(json.loads(report_path.read_text()),
                      key=lambda r: list(VARIANT_TITLES).index(r["variant"]))
     logs = {folder: read_scalars(args.runs / folder / "tensorboard") for folder, *_ in STAGES}
+    continued = (args.runs / "grown").exists()
+    stages = [(folder, title, module, CONTINUED.get(part, part) if continued else part)
+              for folder, title, module, part in STAGES]
+    real_path = args.runs / "eval_real" / "report.json"
+    real = json.loads(real_path.read_text()) if real_path.exists() else None
     first = logs[STAGES[0][0]]["train/loss"][0][2]
     total_minutes = (report_path.stat().st_mtime - first) / 60
     from safetensors.numpy import load_file
@@ -91,15 +99,22 @@ def main() -> None:
     lines = [
         "# PoseWorld FollowYourPose (fyp_jax)",
         "",
-        "A small FollowYourPose trained from scratch on PoseWorld (README, \"PoseWorld\") with "
-        "fyp_jax's own trainers, on a 2-core CPU. It is `infer.py`'s default model. Reproduce "
-        "it with `bash scripts/train_poseworld.sh` (every stage resumes if interrupted).",
+        "A small FollowYourPose trained on PoseWorld (README, \"PoseWorld\") with fyp_jax's own "
+        "trainers, on a 2-core CPU. It is `infer.py`'s default model. "
+        + ("It continues the v1 model (trained from scratch on v1 PoseWorld): its text encoder "
+           "grown to today's vocabulary, then every stage fine-tuned on today's PoseWorld. "
+           "Reproduce it with `FROM=<v1 bundle> bash scripts/train_poseworld.sh`"
+           if continued else "Reproduce it with `bash scripts/train_poseworld.sh`")
+        + " (every stage resumes if interrupted).",
         "",
         "## Data",
-        "PoseWorld `train` split: procedurally drawn humanoid figures (8 colours, 8 backgrounds, "
-        "7 motions; 392 of the 406 colour/background/motion triples), 64x64, COCO-17 skeletons "
-        "rendered in the OpenPose style; captions such as \"a red figure waving on a sunset "
-        "background\". The 14 held-out triples form the `eval` split. Vocabulary: "
+        "PoseWorld `train` split: 1-3 procedurally drawn humanoid figures per scene, each with its "
+        "own colour (8), style (filled, outlined, striped) and motion (7 primitives or a real "
+        "dancer's keypoints), on 8 backgrounds, 64x64, COCO-17 skeletons in the OpenPose style "
+        "drawn at the line widths of real skeleton videos; captions such as \"a red striped "
+        "figure and a blue figure dancing on a grass background\". Held out of training: 14 "
+        "colour/background/motion triples (split `eval`), 8 colour/style pairs (`eval_style`), "
+        "10 left-to-right colour groups (`eval_multi`). Vocabulary: "
         f"{len(meta.get('vocabulary', []))} words; other words get a warning in `infer.py`.",
         "",
         "## Model",
@@ -116,7 +131,7 @@ def main() -> None:
         "## Training",
         "| stage | steps | batch | lr | loss (first -> last logged) | minutes |",
         "|---|---|---|---|---|---|",
-        *(stage_row(logs[folder], *rest) for folder, *rest in STAGES),
+        *(stage_row(logs[folder], *rest) for folder, *rest in stages),
         "",
         "AdamW, cosine or constant schedule with warm-up, gradient clipping at 1.0; stage 0b "
         "keeps an EMA (0.999, warmed up) and drops 10 % of the captions for classifier-free "
@@ -131,14 +146,35 @@ def main() -> None:
         "",
         "| variant | pose IoU | text alignment | frame consistency |",
         "|---|---|---|---|",
-        *(f"| {VARIANT_TITLES.get(r['variant'], r['variant'])} | {r['pose_iou']:.3f} | "
-          f"{r['text_alignment']:.3f} | {r['frame_consistency']:.3f} |" for r in reports),
+        *(f"| {VARIANT_TITLES.get(r['variant'], r['variant'])} | "
+          + " | ".join(_with_interval(r, m) for m in
+                       ("pose_iou", "text_alignment", "frame_consistency")) + " |"
+          for r in reports),
         "",
-        f"Sampling: {_sampling(reports[0])}.",
+        f"Means over clips with 95 % bootstrap intervals. Sampling: {_sampling(reports[0])}.",
         "",
     ]
+    if real is not None:
+        lines += [
+            "On the real skeleton videos of the original project (`evaluate.py --task real`: each "
+            "video x 8 captions, one per colour; share of frames showing the caption's "
+            "background, its colour, both):",
+            "",
+            "| video | background | colour | both |",
+            "|---|---|---|---|",
+            *(f"| {name} | " + " | ".join(f"{m:.3f} [{lo:.3f}, {hi:.3f}]" for m, lo, hi in
+                                        row.values()) + " |"
+              for name, row in [*real["per_video"].items(), ("all", real["overall"])]),
+            "",
+        ]
     (args.out / "MODEL_CARD.md").write_text("\n".join(lines))
     print(f"wrote {args.out / 'MODEL_CARD.md'}")
+
+
+def _with_interval(report: dict, metric: str) -> str:
+    low, high = report.get("intervals", {}).get(metric, (None, None))
+    value = f"{report[metric]:.3f}"
+    return value if low is None else f"{value} [{low:.3f}, {high:.3f}]"
 
 
 def _sampling(report: dict) -> str:

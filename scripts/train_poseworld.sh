@@ -8,7 +8,8 @@
 #       bundle: its text encoder grown to today's vocabulary (scripts/grow_vocabulary.py),
 #       the VAE and the UNet + text encoder fine-tuned on today's PoseWorld, then stages 1, 2
 #
-# The shipped model continues from the v1 model (git show 60528b3:assets/poseworld/...).
+# The shipped model continues from the v1 model: git worktree add /tmp/fyp_v1 60528b3, then
+# FROM=/tmp/fyp_v1/assets/poseworld.
 # Every stage resumes from its last checkpoint when the script is run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
