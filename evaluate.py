@@ -7,6 +7,7 @@
     python evaluate.py --task long --lengths 64,256 --num 2     # seams, drift of long videos
     python evaluate.py --task multi --draws 4       # 1-3 figures from multi-person skeletons
     python evaluate.py --task edit --num 7 --seeds 0,1  # edit one attribute of a clip
+    python evaluate.py --task real --pose_videos ../shared/pose_examples  # real skeleton videos
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ from fyp_jax.cli_errors import exit_on_user_error
 from fyp_jax.cli_flags import project_path, run_app
 from fyp_jax.errors import ConfigError
 
-flags.DEFINE_enum("task", "compare", ["compare", "steps", "long", "multi", "edit"],
+flags.DEFINE_enum("task", "compare", ["compare", "steps", "long", "multi", "edit", "real"],
                   "compare: the paper's variants (--variants); multi: 1-3 figures from "
                   "multi-person skeletons (--draws); steps: quality against sampler "
                   "steps (--samplers, --steps_list, --seeds); long: long videos as windows "
-                  "(--settings, --lengths, --window, --overlap, --fusion, --shift)")
+                  "(--settings, --lengths, --window, --overlap, --fusion, --shift); real: "
+                  "caption background and colour on real skeleton videos (--pose_videos)")
 flags.DEFINE_string("model", "assets/poseworld", "bundle folder")
 flags.DEFINE_string("variants", "full", "comma-separated: full, no_pose, frame_by_frame")
 flags.DEFINE_integer("num", 14, "evaluation clips (14 = every held-out triple once)")
@@ -50,6 +52,9 @@ flags.DEFINE_string("fusion", "pyramid", "--task long: flat | pyramid")
 flags.DEFINE_integer("shift", 0, "--task long: frames the windows move per step")
 flags.DEFINE_integer("draws", 4, "--task multi: scenes per held-out combination (each its "
                      "own sampling seed)")
+flags.DEFINE_string("pose_videos", "../shared/pose_examples", "--task real: folder whose "
+                    "skeleton videos are used (videos of people in it are skipped)")
+flags.DEFINE_string("phrase", "dancing", "--task real: the captions' motion words")
 flags.DEFINE_string("attributes", "color,style,background", "--task edit: the attributes "
                     "changed, one per run")
 flags.DEFINE_string("methods", "edit,inversion,noise", "--task edit: edit (ours), inversion "
@@ -146,6 +151,38 @@ def run_long(bundle, out: Path) -> None:
     (out / "long_table.md").write_text(table(reports) + "\n")
     print(table(reports))
     print(f"wrote {out / 'report.json'} and {out / 'long_table.md'}")
+
+
+def run_real(bundle, out: Path) -> None:
+    from fyp_jax.eval.real_skeletons import default_videos, evaluate_real_skeletons
+    from fyp_jax.pipeline import SamplingOptions
+    from fyp_jax.pipeline.outputs import write_outputs
+    from fyp_jax.pose import load_pose_frames
+
+    folder = project_path(FLAGS.pose_videos)
+    if not Path(folder).is_dir():
+        raise ConfigError(f"--pose_videos {FLAGS.pose_videos} is not a folder")
+    videos = default_videos(folder)
+    if not videos:
+        raise ConfigError(f"--pose_videos {FLAGS.pose_videos} holds no skeleton video")
+    skeletons = {p.stem: load_pose_frames(p, FLAGS.frames, stride=None,
+                                          size=(FLAGS.size, FLAGS.size), progress=False)
+                 for p in videos}
+
+    def on_videos(name, captions, videos):
+        if not (out / name).exists():
+            write_outputs(out / name, captions, videos, skeletons[name], fps=8)
+
+    options = SamplingOptions(num_steps=FLAGS.steps, guidance_scale=FLAGS.guidance,
+                              seed=FLAGS.seed)
+    report = evaluate_real_skeletons(bundle, skeletons, options=options, phrase=FLAGS.phrase,
+                                     on_videos=on_videos)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "report.json").write_text(json.dumps(report, indent=1))
+    for name, row in [*report["per_video"].items(), ("all", report["overall"])]:
+        print(f"{name:>20}: " + "  ".join(f"{k} {m:.3f} [{lo:.3f}, {hi:.3f}]"
+                                          for k, (m, lo, hi) in row.items()))
+    print(f"wrote {out / 'report.json'}")
 
 
 def run_multi(bundle, out: Path) -> None:
@@ -255,6 +292,8 @@ def run() -> None:
         return run_multi(bundle, out)
     if FLAGS.task == "edit":
         return run_edit(bundle, out)
+    if FLAGS.task == "real":
+        return run_real(bundle, out)
     scorer = None
     if FLAGS.clip:
         from fyp_jax.eval.clip_score import ClipScorer
@@ -280,8 +319,10 @@ def run() -> None:
             if clip_scores:
                 report[key] = sum(c[key] for c in clip_scores) / len(clip_scores)
         reports.append(report)
-        print(f"{variant:>15}: " + "  ".join(f"{k} {report[k]:.3f}" for k in report
-                                              if isinstance(report[k], float)), flush=True)
+        print(f"{variant:>15}: " + "  ".join(
+            f"{k} {report[k]:.3f}" + (" [{:.3f}, {:.3f}]".format(*report["intervals"][k])
+                                      if k in report["intervals"] else "")
+            for k in report if isinstance(report[k], float)), flush=True)
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.json").write_text(json.dumps(reports, indent=1))
     print(f"wrote {out / 'report.json'}")
