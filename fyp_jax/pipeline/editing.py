@@ -5,9 +5,10 @@ fresh forward noise: after every sampler step the kept latent cells are replaced
 inversion at the same noise level, so they decode to the source (exactly, when every cell is
 kept) while the rest follows the new prompt, in context.
 
-- ``keep="background"``: everything but the figure (dilated skeleton) is the source's:
-  character replacement, style transfer;
-- ``keep="figure"``: the figure is the source's: background change;
+- ``keep="background"``: everything but the figure (the skeleton's cells, dilated) is the
+  source's: character replacement, style transfer;
+- ``keep="figure"``: the figure (the cells the skeleton crosses, not dilated: a kept ring of the
+  old background would stay around the figure as a halo) is the source's: background change;
 - ``keep="none"``: nothing is blended (the original's ``use_inv_latent``).
 """
 
@@ -61,7 +62,8 @@ def keep_mask(skeleton: np.ndarray | None, keep: str, frames: int, latent_hw: tu
         return np.zeros((1, frames, *latent_hw, 1), np.float32)
     skeleton = np.asarray(skeleton)
     rows = skeleton if skeleton.ndim == 5 else skeleton[None]
-    figure = np.stack([figure_cells(s, factor) for s in rows])
+    dilation = DILATION if keep == "background" else 0.0
+    figure = np.stack([figure_cells(s, factor, dilation) for s in rows])
     kept = figure if keep == "figure" else ~figure
     return kept[..., None].astype(np.float32)
 
