@@ -202,12 +202,14 @@ def run_multi(bundle, out: Path) -> None:
 
     options = SamplingOptions(num_steps=FLAGS.steps, guidance_scale=FLAGS.guidance,
                               seed=FLAGS.seed)
-    report = evaluate_multi(bundle, draws=FLAGS.draws, frames=FLAGS.frames, size=FLAGS.size,
-                            options=options, on_videos=on_videos,
-                            log=lambda line: print(line, flush=True))
+    def on_report(report):  # rewritten after every batch: an interrupted run keeps its clips
+        (out / "report.json").write_text(json.dumps(report, indent=1))
+        (out / "multi_table.md").write_text(table(report["summary"]) + "\n")
+
     out.mkdir(parents=True, exist_ok=True)
-    (out / "report.json").write_text(json.dumps(report, indent=1))
-    (out / "multi_table.md").write_text(table(report["summary"]) + "\n")
+    report = evaluate_multi(bundle, draws=FLAGS.draws, frames=FLAGS.frames, size=FLAGS.size,
+                            options=options, on_videos=on_videos, on_report=on_report,
+                            log=lambda line: print(line, flush=True))
     print(table(report["summary"]))
     print(f"wrote {out / 'report.json'} and {out / 'multi_table.md'}")
 

@@ -50,9 +50,10 @@ class MultiClip:
 
 
 def multi_clips(draws: int, world_seed: int = 0) -> list[MultiClip]:
-    """The clips of the evaluation, 1-figure ones first."""
+    """The clips of the evaluation, the several-figure ones first (an interrupted run has
+    them)."""
     clips = []
-    for split, combinations in (("eval", len(HELD_OUT_TRIPLES)), ("eval_multi", len(HELD_OUT_GROUPS))):
+    for split, combinations in (("eval_multi", len(HELD_OUT_GROUPS)), ("eval", len(HELD_OUT_TRIPLES))):
         for draw in range(draws):
             for k in range(combinations):
                 index = k + draw * combinations
@@ -71,11 +72,12 @@ def evaluate_multi(
     options: SamplingOptions = EVAL_OPTIONS,
     world_seed: int = 0,
     on_videos: Callable[[list[MultiClip], np.ndarray, np.ndarray], None] | None = None,
+    on_report: Callable[[dict], None] | None = None,
     log: Callable[[str], None] = print,
 ) -> dict:
     """Per-clip scores and the summary (`summarize`) of ``clips`` (default: `multi_clips` of
     ``draws``). Clip i is sampled with seed ``options.seed + i``. ``on_videos(clips, skeletons,
-    videos)`` sees every generated batch."""
+    videos)`` sees every generated batch, ``on_report(report)`` the report so far after it."""
     pipe = Pipeline(bundle)
     backgrounds = {n: draw_background(b, size, size) for n, b in BACKGROUNDS.items()}
     clips = multi_clips(draws, world_seed) if clips is None else clips
@@ -96,9 +98,12 @@ def evaluate_multi(
                              caption=clip.scene.caption, colors=list(clip.scene.colors),
                              figures=len(clip.scene.figures), **scores))
         log(f"{len(rows)}/{len(clips)} clips, {time.perf_counter() - started:.0f} s")
-    return dict(draws=draws, frames=frames, size=size, steps=options.num_steps,
-                guidance=options.guidance_scale, seconds=time.perf_counter() - started,
-                summary=summarize(rows), per_clip=rows)
+        report = dict(draws=draws, frames=frames, size=size, steps=options.num_steps,
+                      guidance=options.guidance_scale, seconds=time.perf_counter() - started,
+                      clips=len(rows), summary=summarize(rows), per_clip=rows)
+        if on_report is not None:
+            on_report(report)
+    return report
 
 
 def summarize(rows: list[dict]) -> dict:
