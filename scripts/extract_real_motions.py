@@ -21,7 +21,7 @@ def main() -> None:
     arrays = {}
     for video in args.videos:
         seq = extracted_keypoints(video)
-        people = seq.keypoints[:, 0]  # the toolkit's detector tracks one person
+        people = seq.keypoints[:, 0]  # slot 0: the leftmost (here the only) dancer
         keep = people[:, 5:17, 2].min(axis=1) > 0  # frames with the whole body found
         arrays[video.stem] = people[keep].astype(np.float32)
         print(f"{video.name}: {int(keep.sum())} of {len(people)} frames")
