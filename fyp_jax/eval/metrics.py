@@ -69,22 +69,34 @@ def nearest_background(frames: np.ndarray, backgrounds: Mapping[str, np.ndarray]
     return [names[k] for k in errors.argmin(axis=0)]
 
 
-def text_alignment(frames: np.ndarray, color: str, background: str,
+def caption_checks(frames: np.ndarray, color: str, background: str,
                    palette: Mapping[str, tuple[int, int, int]],
-                   backgrounds: Mapping[str, np.ndarray], truth_figure: np.ndarray) -> float:
-    """Share of frames whose figure colour and background both match the caption.
+                   backgrounds: Mapping[str, np.ndarray],
+                   figure: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """bool ``[F]`` twice: the frame's background is ``background``; its figure colour is ``color``.
 
-    The background is judged outside the figure of the ground truth, dilated by the generated
-    figure of the caption's colour, so the figure itself never votes for a background.
+    The background is judged outside ``figure`` [F, H, W] (where a figure is expected), dilated
+    by the generated figure of the caption's colour, so the figure itself never votes for a
+    background.
     """
-    figure = truth_figure | color_mask(frames, palette[color])
+    figure = figure | color_mask(frames, palette[color])
     scenes = nearest_background(frames, backgrounds, figure)
     # Pixels the chosen background explains are not figure candidates (gradients pass through
     # colours of the palette).
     scene = np.stack([backgrounds[b] for b in scenes])
     explained = np.linalg.norm(frames.astype(np.float32) - scene, axis=-1) < COLOR_DISTANCE
     colors = dominant_color(frames, palette, exclude=explained)
-    return float(np.mean([c == color and b == background for c, b in zip(colors, scenes, strict=True)]))
+    return np.asarray([b == background for b in scenes]), np.asarray([c == color for c in colors])
+
+
+def text_alignment(frames: np.ndarray, color: str, background: str,
+                   palette: Mapping[str, tuple[int, int, int]],
+                   backgrounds: Mapping[str, np.ndarray], truth_figure: np.ndarray) -> float:
+    """Share of frames whose figure colour and background both match the caption
+    (:func:`caption_checks` outside the ground truth's figure)."""
+    background_ok, color_ok = caption_checks(frames, color, background, palette, backgrounds,
+                                             truth_figure)
+    return float(np.mean(background_ok & color_ok))
 
 
 def frame_consistency(frames: np.ndarray) -> float:

@@ -26,8 +26,9 @@ from fyp_jax.data.poseworld.vocabulary import (
     visible,
 )
 from fyp_jax.eval.intervals import bootstrap_mean
-from fyp_jax.eval.metrics import color_mask, dominant_color, nearest_background
+from fyp_jax.eval.metrics import caption_checks
 from fyp_jax.pipeline import Pipeline, SamplingOptions
+from fyp_jax.pipeline.editing import dilate
 
 _LIT = 40  # a skeleton pixel is lit above this channel value
 _FIGURE_REACH = 0.045  # the figure's half width around its skeleton, fraction of the height
@@ -45,30 +46,13 @@ def caption_pairs() -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
-def dilate(mask: np.ndarray, radius: int) -> np.ndarray:
-    """bool ``[F, H, W]`` grown by ``radius`` pixels (a square neighbourhood)."""
-    out = mask.copy()
-    for axis in (1, 2):
-        grown = out.copy()
-        for shift in range(1, radius + 1):
-            grown |= np.roll(out, shift, axis=axis) | np.roll(out, -shift, axis=axis)
-        out = grown
-    return out
-
-
 def frame_checks(video: np.ndarray, skeleton: np.ndarray, color: str, background: str,
                  backgrounds: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """bool ``[F]`` twice: the frame's background is ``background``; its figure is ``color``.
     ``skeleton`` float ``[F, H, W, 3]`` in [0, 1], ``video`` uint8 ``[F, H, W, 3]``."""
     lit = skeleton.max(axis=-1) * 255 > _LIT
     reach = max(1, round(_FIGURE_REACH * video.shape[1]))
-    figure = dilate(lit, reach) | color_mask(video, COLORS[color])
-    scenes = nearest_background(video, backgrounds, figure)
-    scene = np.stack([backgrounds[b] for b in scenes])
-    explained = np.linalg.norm(video.astype(np.float32) - scene, axis=-1) < 60.0
-    colors = dominant_color(video, COLORS, exclude=explained)
-    return (np.asarray([b == background for b in scenes]),
-            np.asarray([c == color for c in colors]))
+    return caption_checks(video, color, background, COLORS, backgrounds, dilate(lit, reach))
 
 
 def evaluate_real_skeletons(
