@@ -8,7 +8,7 @@ import numpy as np
 from conftest import to_channels_last
 from test_denoise_golden import SD_SCHEDULER
 
-from fyp_jax.pipeline.inversion import ddim_invert
+from fyp_jax.pipeline.inversion import inversion_trajectory
 from fyp_jax.schedulers import DDIMScheduler
 
 
@@ -17,7 +17,8 @@ def test_inversion_loop_matches_python_loop(fyp_tiny, golden):
     sched = DDIMScheduler.from_config(SD_SCHEDULER)
     x0 = to_channels_last(golden["ddim_latents_init"]) * 0.5
     text = golden["ddim_text_embeddings"][:1]
-    out = ddim_invert(unet, params, x0, text, None, scheduler=sched, num_steps=2)
+    invert = jax.jit(inversion_trajectory, static_argnames=("unet", "scheduler", "num_steps"))
+    out = invert(unet, params, x0, text, None, scheduler=sched, num_steps=2)[-1]
     ts = jnp.asarray(sched.inversion_timesteps(2))
     apply = jax.jit(unet.apply)
     x = x0

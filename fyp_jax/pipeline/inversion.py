@@ -13,7 +13,6 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from fyp_jax.compile_options import tuned_jit
 from fyp_jax.models.unet3d import UNet3DConditionModel
 
 
@@ -47,22 +46,3 @@ def inversion_trajectory(
     path = jnp.zeros((num_steps + 1, *latents.shape), latents.dtype).at[0].set(latents)
     stop = num_steps if count is None else count
     return jax.lax.fori_loop(0, stop, body, (latents, path))[1]
-
-
-def invert_latents(
-    unet: UNet3DConditionModel,
-    unet_params: Any,
-    latents: jax.Array,
-    text_emb: jax.Array,
-    pose_features: Sequence[jax.Array] | None,
-    *,
-    scheduler: Any,
-    num_steps: int,
-) -> jax.Array:
-    """Walk ``latents [b, f, h, w, c]`` up all ``num_steps`` DDIM timesteps (one jit): the last
-    entry of :func:`inversion_trajectory`."""
-    return inversion_trajectory(unet, unet_params, latents, text_emb, pose_features,
-                                scheduler=scheduler, num_steps=num_steps)[-1]
-
-
-ddim_invert = tuned_jit(invert_latents, static_argnames=("unet", "scheduler", "num_steps"))
