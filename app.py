@@ -75,6 +75,9 @@ def main(argv) -> None:
     if len(argv) > 1:
         print(f"error: unexpected arguments {argv[1:]}", file=sys.stderr)
         sys.exit(1)
+    from fyp_jax.sharding import use_every_cpu_core
+
+    use_every_cpu_core()  # before JAX starts: sampling splits over the cores
     exit_on_user_error(lambda: serve(resolved_config()))
 
 

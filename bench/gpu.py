@@ -65,7 +65,8 @@ def bench_unet(args, backward: bool, peaks: dict[str, float]) -> str:
     case = args.case(backward)
     gflop = flops(case)[0]
     t0 = time.perf_counter()
-    call, info = setup_ours(case, "bfloat16", args.remat if backward else "none", "default")
+    call, info = setup_ours(case, "bfloat16", args.remat if backward else "none", "default",
+                            "one")
     call()
     first = time.perf_counter() - t0
     times = _timed(call, args.repeats)

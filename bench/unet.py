@@ -7,6 +7,9 @@ sample mode (the PoseEncoder runs inside the timed function, as it does inside t
 UNet forward). ``fwdbwd`` differentiates the stage-2 trainable parameters only. The reference is
 the 2-D UNet with the same channels and the frames folded into the batch, using its default
 fused attention, forward (or forward + backward of attn1/attn2.to_q) at the same batch.
+Ours runs as the Pipeline runs it (``--devices cores``): on a CPU with one JAX device per core,
+each device computing its own rows of the batch (the guided batch's two halves); ``--devices one``
+is the whole batch on one device.
 
     python bench/unet.py --cases small_fwd,small_fwdbwd --repeats 3
 
@@ -92,14 +95,20 @@ def random_params(module, *args) -> dict:
     return jax.tree_util.tree_map_with_path(draw, shapes)
 
 
-def setup_ours(case: Case, dtype: str, remat: str, xla_options: str):
+def setup_ours(case: Case, dtype: str, remat: str, xla_options: str, devices: str):
     import jax
     import jax.numpy as jnp
     from flax import traverse_util
+    from jax.sharding import NamedSharding, PartitionSpec
 
+    from fyp_jax import sharding
     from fyp_jax.compile_options import cpu_compiler_options
     from fyp_jax.models.pose_encoder import PoseEncoder
     from fyp_jax.models.unet3d import UNet3DConditionModel
+
+    if devices == "cores":
+        sharding.use_every_cpu_core()
+    mesh = sharding.local_mesh() if devices == "cores" else None
 
     compute = jnp.bfloat16 if dtype == "bfloat16" else None
     remat_policy = remat if case.backward and remat != "none" else None
@@ -119,6 +128,14 @@ def setup_ours(case: Case, dtype: str, remat: str, xla_options: str):
     def forward(params, pose_params, sample, t, text, skeleton):
         feats = pose.apply({"params": pose_params}, skeleton)
         return unet.apply({"params": params}, sample, t, text, pose_features=feats)
+
+    if mesh is not None:  # each device its own rows, as the Pipeline's guided batch
+        rows, whole = sharding.BATCH_SPEC, PartitionSpec()
+        forward = jax.shard_map(forward, mesh=mesh, out_specs=rows,
+                                in_specs=(whole, whole, rows, rows, rows, rows))
+        place = lambda x, spec: jax.device_put(x, NamedSharding(mesh, spec))  # noqa: E731
+        params, pose_params = place(params, whole), place(pose_params, whole)
+        sample, t, text, skeleton = (place(x, rows) for x in (sample, t, text, skeleton))
 
     if case.backward:
         flat = traverse_util.flatten_dict(params, sep="/")
@@ -180,7 +197,7 @@ def setup_ref(case: Case, threads: int):
 def run_case(name: str, args: argparse.Namespace) -> str:
     case = CASES[name]
     worker = [sys.executable, os.path.abspath(__file__), "--case", name, "--dtype", args.dtype,
-              "--remat", args.remat, "--xla-options", args.xla_options,
+              "--remat", args.remat, "--xla-options", args.xla_options, "--devices", args.devices,
               "--threads", str(args.threads), "--worker"]
     argvs = {"ours": worker + ["ours"]}
     with_ref = args.ref == "on" or (args.ref == "auto" and case.ref_by_default)
@@ -189,7 +206,7 @@ def run_case(name: str, args: argparse.Namespace) -> str:
     ours_g, ref_g = flops(case)
     remat = f", remat {args.remat}" if case.backward else ""
     print(f"== {name}: ours {ours_g:.1f} GFLOP ({args.dtype}{remat}, {args.xla_options} XLA "
-          f"options), ref {ref_g:.1f} GFLOP", flush=True)
+          f"options, devices {args.devices}), ref {ref_g:.1f} GFLOP", flush=True)
     sides = measure(argvs, args.repeats)
     print(f"  ours: {sides['ours'].summary(ours_g)}")
     ours_s = statistics.median(sides["ours"].times)
@@ -219,6 +236,9 @@ def main() -> None:
                              "transformer blocks, or none")
     parser.add_argument("--xla-options", choices=("tuned", "default"), default="tuned",
                         help="tuned: fyp_jax.compile_options.cpu_compiler_options()")
+    parser.add_argument("--devices", choices=("cores", "one"), default="cores",
+                        help="ours: cores = one CPU device per core, each computing its own rows "
+                             "of the batch (what the Pipeline does); one = a single device")
     parser.add_argument("--ref", choices=("auto", "on", "off"), default="auto",
                         help="auto: skip the reference at 512x512 (slow)")
     parser.add_argument("--threads", type=int, default=os.cpu_count(), help="torch threads")
@@ -227,7 +247,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.worker:
         case = CASES[args.case]
-        serve(lambda: setup_ours(case, args.dtype, args.remat, args.xla_options)
+        serve(lambda: setup_ours(case, args.dtype, args.remat, args.xla_options, args.devices)
               if args.worker == "ours"
               else setup_ref(case, args.threads))
         return

@@ -9,6 +9,7 @@ arrays of at least ``min_shard_size`` scalars are split along their largest axis
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -23,6 +24,26 @@ AXES = ("data", "fsdp")
 BATCH_SPEC = PartitionSpec(AXES)
 
 Rule = tuple[str, Sequence[str | None]]
+
+
+def use_every_cpu_core() -> None:
+    """Make JAX's CPU backend one device per core this process may run on, so that a mesh over
+    them runs the rows of a batch side by side: XLA runs the attention's ``lax.map`` loops (over
+    half of a small UNet's time) on one thread, and a 2-core CPU idles half the time otherwise.
+    Call it before JAX runs anything; a CPU device count already chosen (``JAX_NUM_CPU_DEVICES``,
+    ``--xla_force_host_platform_device_count`` in ``XLA_FLAGS``) is kept. Other backends are
+    unaffected."""
+    from jax._src import xla_bridge
+
+    chosen = (jax.config.jax_num_cpu_devices != -1
+              or "xla_force_host_platform_device_count" in os.environ.get("XLA_FLAGS", ""))
+    if not chosen and not xla_bridge.backends_are_initialized():
+        jax.config.update("jax_num_cpu_devices", len(os.sched_getaffinity(0)))
+
+
+def local_mesh() -> Mesh | None:
+    """A ``data`` mesh over every device (None with one device): what the sampling CLIs use."""
+    return None if jax.device_count() == 1 else make_mesh(-1, 1)
 
 
 def make_mesh(data: int, fsdp: int, devices: Sequence[jax.Device] | None = None) -> Mesh:

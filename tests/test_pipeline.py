@@ -144,7 +144,8 @@ def _run(spec: dict, devices: int, tmp: Path) -> np.ndarray:
 
 @pytest.mark.slow  # three fresh processes compiling the tiny model: ~1.5 min on 2 idle cores
 def test_eight_devices_give_the_videos_of_one(tmp_path):
-    """8 prompts on a data=8 mesh, and 5 prompts padded to 8, against one device."""
+    """8 prompts on a data=8 mesh, 5 prompts padded to 8, and 1 prompt on 2 devices (the guided
+    batch's halves split), against one device."""
     prompts = [f"a {c} figure dancing" for c in ("red", "blue", "green", "white", "black",
                                                  "yellow", "pink", "grey")]
     one = _run(dict(prompts=prompts, frames=2, mesh=False, out=str(tmp_path / "one.npz")), 1,
@@ -158,6 +159,21 @@ def test_eight_devices_give_the_videos_of_one(tmp_path):
     assert diff.max() <= 2, diff.max()
     assert np.abs(one[:5].astype(int) - padded.astype(int)).max() <= 2
     assert len({v.tobytes() for v in one}) == 8  # eight different videos, not one repeated
+    # One prompt on two devices (a CPU's two cores): each runs one half of the guided batch.
+    halves = _run(dict(prompts=prompts[:1], frames=2, mesh=True,
+                       out=str(tmp_path / "halves.npz")), 2, tmp_path)
+    assert halves.shape == (1, 2, 64, 64, 3)
+    assert np.abs(one[:1].astype(int) - halves.astype(int)).max() <= 2
+
+
+def test_padded_rows():
+    from fyp_jax.pipeline.pipeline import padded_rows
+
+    assert [padded_rows(b, 2, True) for b in (1, 2, 3)] == [1, 2, 3]  # halves on the 2 devices
+    assert [padded_rows(b, 2, False) for b in (1, 2, 3)] == [2, 2, 4]
+    assert [padded_rows(b, 8, True) for b in (1, 4, 5)] == [4, 4, 8]
+    assert padded_rows(5, 1, True) == padded_rows(5, 1, False) == 5
+    assert padded_rows(5, 3, False) == 6
 
 
 def _infer_jobs(out: Path, processes: int, jobs_file: Path) -> list[str]:

@@ -29,6 +29,7 @@ from fyp_jax.pipeline import Pipeline, SamplingOptions
 from fyp_jax.pipeline.outputs import write_outputs
 from fyp_jax.pipeline.pipeline import check_size
 from fyp_jax.pose import load_pose_frames, write_video
+from fyp_jax.sharding import local_mesh
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,13 +67,13 @@ class Result:
 
 
 class DemoService:
-    """Generation for the web demo with one model, on the default device."""
+    """Generation for the web demo with one model, over every local device (a CPU: its cores)."""
 
     def __init__(self, bundle: ModelBundle, cfg: ml_collections.ConfigDict) -> None:
         self.bundle = bundle
         self.limits = cfg.limits
         self.fps = cfg.fps
-        self.pipeline = Pipeline(bundle, mesh=None)
+        self.pipeline = Pipeline(bundle, local_mesh())
         self.sizes = [s for s in self.limits.sizes if _fits(bundle, s)]
         if not self.sizes:
             raise ConfigError(f"none of the sizes {list(self.limits.sizes)} suits this model "

@@ -25,6 +25,7 @@ from fyp_jax.eval.edit import SCORES, edit_target, score_edit
 from fyp_jax.eval.intervals import bootstrap_mean
 from fyp_jax.eval.poseworld import skeleton_video
 from fyp_jax.pipeline import Pipeline, SamplingOptions
+from fyp_jax.sharding import local_mesh
 
 METHODS = ("edit", "inversion", "noise")
 
@@ -56,7 +57,7 @@ def evaluate_edits(bundle: ModelBundle, *, attributes: Sequence[str], methods: S
     and per-clip scores. Clip k is evaluation example k; its new value is drawn from
     ``(world_seed, k)``. ``on_videos(method, attribute, captions, sources, videos)`` sees
     every batch."""
-    pipe = Pipeline(bundle)
+    pipe = Pipeline(bundle, local_mesh())
     scenes = [sample_scene(world_seed, "eval", k) for k in range(num_examples)]
     rendered = [render_scene(s, size, frames) for s in scenes]
     sources = np.stack([f for f, _ in rendered])

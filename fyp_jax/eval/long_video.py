@@ -31,6 +31,7 @@ from fyp_jax.eval.metrics import color_mask, pose_iou, text_alignment
 from fyp_jax.eval.poseworld import EVAL_OPTIONS
 from fyp_jax.pipeline import SamplingOptions
 from fyp_jax.pipeline.windows import Windows
+from fyp_jax.sharding import local_mesh
 
 SETTINGS = ("one_shot", "independent", "fused", "ours")
 DRIFT_FRAMES = 16
@@ -101,7 +102,7 @@ def _sample_worker(model: str, clips: list[dict], frames: int, size: int,
     from fyp_jax.pipeline.compile_cache import enable_compilation_cache
 
     enable_compilation_cache()
-    pipe = Pipeline(load_bundle(model))
+    pipe = Pipeline(load_bundle(model), local_mesh())
     skeleton = np.stack([skeleton_video(c["keypoints"], size) for c in clips])
     t0 = time.perf_counter()
     videos = pipe([c["caption"] for c in clips], skeleton, frames=frames, height=size,

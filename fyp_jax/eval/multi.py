@@ -33,6 +33,7 @@ from fyp_jax.eval.intervals import bootstrap_mean
 from fyp_jax.eval.multi_metrics import METRICS, score_scene
 from fyp_jax.eval.poseworld import EVAL_OPTIONS, skeleton_video
 from fyp_jax.pipeline import Pipeline, SamplingOptions
+from fyp_jax.sharding import local_mesh
 
 # The must-show group: "a red figure and a blue figure ..." on a 2-person skeleton.
 RED_BLUE = ("red", "blue")
@@ -78,7 +79,7 @@ def evaluate_multi(
     """Per-clip scores and the summary (`summarize`) of ``clips`` (default: `multi_clips` of
     ``draws``). Clip i is sampled with seed ``options.seed + i``. ``on_videos(clips, skeletons,
     videos)`` sees every generated batch, ``on_report(report)`` the report so far after it."""
-    pipe = Pipeline(bundle)
+    pipe = Pipeline(bundle, local_mesh())
     backgrounds = {n: draw_background(b, size, size) for n, b in BACKGROUNDS.items()}
     clips = multi_clips(draws, world_seed) if clips is None else clips
     rows, started = [], time.perf_counter()

@@ -23,6 +23,7 @@ from fyp_jax.eval.intervals import bootstrap_mean
 from fyp_jax.eval.metrics import color_mask, frame_consistency, pose_iou, text_alignment
 from fyp_jax.pipeline import Pipeline, SamplingOptions
 from fyp_jax.pose import render_pose
+from fyp_jax.sharding import local_mesh
 
 VARIANTS = ("full", "no_pose", "frame_by_frame")
 METRICS = ("pose_iou", "text_alignment", "frame_consistency")
@@ -74,7 +75,7 @@ def evaluate_poseworld(
 
     ``on_videos(records, videos)`` is called with every generated batch (e.g. to save them).
     """
-    pipe = Pipeline(variant_bundle(bundle, variant))
+    pipe = Pipeline(variant_bundle(bundle, variant), local_mesh())
     source = PoseWorldSource(kind="clip", split="eval", size=size, num_frames=frames,
                              length=num_examples, seed=world_seed)
     backgrounds = {n: draw_background(b, size, size) for n, b in BACKGROUNDS.items()}

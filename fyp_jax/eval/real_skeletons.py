@@ -29,6 +29,7 @@ from fyp_jax.eval.intervals import bootstrap_mean
 from fyp_jax.eval.metrics import caption_checks
 from fyp_jax.pipeline import Pipeline, SamplingOptions
 from fyp_jax.pipeline.editing import dilate
+from fyp_jax.sharding import local_mesh
 
 _LIT = 40  # a skeleton pixel is lit above this channel value
 _FIGURE_REACH = 0.045  # the figure's half width around its skeleton, fraction of the height
@@ -70,7 +71,7 @@ def evaluate_real_skeletons(
     ``skeletons``: name -> float32 ``[F, H, W, 3]`` skeleton frames at the sampling size;
     ``phrase``: the captions' motion words (a model that never saw "dancing" is asked for
     "jumping", say)."""
-    pipe = Pipeline(bundle)
+    pipe = Pipeline(bundle, local_mesh())
     pairs = caption_pairs()
     captions = [scene_caption(((c, STYLES[0]),), phrase, b) for c, b in pairs]
     per_clip = []

@@ -10,7 +10,11 @@ program calls back to the host, so all of them go to JAX's persistent compilatio
 
 With a mesh (axes ``data``, ``fsdp``; :func:`fyp_jax.sharding.make_mesh`) the prompt batch is
 split over every device (padded to a multiple of the device count, the padding trimmed) and the
-params are placed by the sharding rules, as the trainer places its state. With several processes
+params are placed by the sharding rules, as the trainer places its state. With guidance and
+replicated params (``fsdp`` 1) the split is of the guided batch, each prompt's unconditional and
+conditional halves (:func:`~fyp_jax.pipeline.sampling_loop.guided_prediction`): one prompt on two
+devices (or a CPU's two cores, :func:`fyp_jax.sharding.use_every_cpu_core`) runs one half on each,
+so the prompts are padded only to a multiple of half the device count. With several processes
 (``jax.distributed``, :func:`fyp_jax.train.distributed.initialize`) every process passes the same
 arguments; :meth:`Pipeline.local_videos` returns the rows this process holds.
 """
@@ -139,6 +143,14 @@ class SamplingOptions:
         self.windows(clip_frames=max(self.overlap or 0, 0) + 1).check()
 
 
+def padded_rows(prompts: int, devices: int, halves_split: bool) -> int:
+    """The batch size a call runs: ``prompts`` padded to a multiple of the device count, or of
+    half of it when each device computes its own rows of the guided batch (``halves_split``:
+    then one prompt on two devices is one half on each, with no padding)."""
+    multiple = max(devices // 2, 1) if halves_split else devices
+    return -(-prompts // multiple) * multiple
+
+
 class Pipeline:
     """Sampling with one bundle on one device or a mesh; build once, call many times.
 
@@ -207,10 +219,25 @@ class Pipeline:
                     rows[first + j] = row
         return dict(sorted(rows.items()))
 
-    def _put(self, value: Any, per_row: bool) -> Any:
+    def _put(self, value: Any, where: jax.sharding.Sharding | None) -> Any:
+        """``value`` on the device (no mesh) or placed with ``where``."""
         if self.mesh is None:
             return jax.device_put(value)
-        return sharding.put(value, self._batch if per_row else self._replicated)
+        return sharding.put(value, where)
+
+    def _guided_split(self, cfg: bool) -> jax.sharding.NamedSharding | None:
+        """The guided batch's sharding when each device computes its own rows of it: guidance
+        on, replicated params, an even number of devices."""
+        if self.mesh is None or not cfg or self.num_shards % 2 or self.mesh.shape["fsdp"] > 1:
+            return None
+        return self._batch
+
+    def _rows(self, b: int, split: Any) -> tuple[int, jax.sharding.Sharding | None]:
+        """(the padded batch size, the sharding of arrays with a row axis)."""
+        if self.mesh is None:
+            return b, None
+        rows = padded_rows(b, self.num_shards, split is not None and jax.process_count() == 1)
+        return rows, self._batch if rows % self.num_shards == 0 else self._replicated
 
     def _sample(self, prompts: Sequence[str], skeleton: np.ndarray | None, *, frames: int,
                 height: int, width: int, options: SamplingOptions = SamplingOptions(),
@@ -228,23 +255,26 @@ class Pipeline:
         if source_prompts is not None and np.ndim(source_video) != 5:
             raise ConfigError("source_prompts go with one source video per prompt; for one "
                               "source video use options.source_prompt")
-        rows = -(-b // self.num_shards) * self.num_shards
+        cfg = uses_guidance(options.guidance_scale)
+        split = self._guided_split(cfg)
+        rows, per_row = self._rows(b, split)
         pad = rows - b
         seeds = [options.seed + i for i in range(b)] if seeds is None else list(seeds)
         negative = list(negative_prompts or [options.negative_prompt] * b)
         text_encoder = bundle.modules["text_encoder"]
         max_len = text_encoder.max_position_embeddings
-        ids_cond = self._put(tokenize(bundle.tokenizer, list(prompts) + [""] * pad, max_len), True)
-        ids_uncond = self._put(tokenize(bundle.tokenizer, negative + [""] * pad, max_len), True)
-        seeds = self._put(np.asarray(seeds + [0] * pad, np.int32), True)
+        ids_cond = self._put(tokenize(bundle.tokenizer, list(prompts) + [""] * pad, max_len),
+                             per_row)
+        ids_uncond = self._put(tokenize(bundle.tokenizer, negative + [""] * pad, max_len), per_row)
+        seeds = self._put(np.asarray(seeds + [0] * pad, np.int32), per_row)
         pose = skeleton
         if skeleton is not None:
             skeleton = np.asarray(skeleton, np.float32)
             if skeleton.ndim == 4:
-                skeleton = self._put(skeleton[None], False)
+                skeleton = self._put(skeleton[None], self._replicated)
             else:
                 skeleton = self._put(np.concatenate([skeleton] + [skeleton[-1:]] * (rows - b)),
-                                     True)
+                                     per_row)
         factor = bundle.vae_factor
         unet = bundle.modules["unet"]
         latent_shape = (frames, height // factor, width // factor, unet.in_channels)
@@ -252,46 +282,46 @@ class Pipeline:
         text_uncond, text_cond, feats, state = programs.prepare(
             self._conditioning_params, ids_uncond, ids_cond, skeleton, seeds,
             text_encoder=text_encoder, pose_encoder=bundle.modules.get("pose_encoder"),
-            scheduler=scheduler, latent_shape=latent_shape, batch=self._batch,
+            scheduler=scheduler, latent_shape=latent_shape, batch=per_row,
             pose_chunk=windows.size if frames > windows.size else None)
         first, source = 0, None
         if source_video is not None:
             first = options.num_steps - (options.inversion_steps or options.num_steps)
             state, source = self._invert(source_video, source_prompts, pose, feats, rows,
-                                         options, scheduler)
-        cfg = uses_guidance(options.guidance_scale)
+                                         per_row, options, scheduler)
         if options.cache_interval > 1:
             deep = deep_feature_shape(unet, self.params["unet"], *jax.tree.map(
                 lambda a: jax.ShapeDtypeStruct(a.shape, a.dtype), (state[0], text_cond, feats)),
                 cfg)
-            state = (*state, self._put(np.zeros(deep.shape, deep.dtype), True))
-        scalars = [self._put(np.float32(options.guidance_scale), False),
-                   self._put(np.float32(options.eta), False),
-                   self._put(np.int32(options.seed), False)]
+            state = (*state, self._put(np.zeros(deep.shape, deep.dtype), split or per_row))
+        scalars = [self._put(np.float32(options.guidance_scale), self._replicated),
+                   self._put(np.float32(options.eta), self._replicated),
+                   self._put(np.int32(options.seed), self._replicated)]
         static = dict(scheduler=scheduler, num_steps=options.num_steps, cfg=cfg,
                       windows=windows if frames > windows.size else None,
-                      cache_interval=options.cache_interval)
+                      cache_interval=options.cache_interval, split=split)
 
         def advance(start: int, stop: int, state: Any) -> Any:
             return run_steps_jit(unet, self.params["unet"], state, text_uncond, text_cond, feats,
-                                 self._put(np.int32(start), False),
-                                 self._put(np.int32(stop), False), *scalars, source, **static)
+                                 self._put(np.int32(start), self._replicated),
+                                 self._put(np.int32(stop), self._replicated), *scalars, source,
+                                 **static)
 
         latents = stepwise(advance, state, options.num_steps, progress, first)[0]
         return programs.decode(self.params["vae"], latents, vae=bundle.modules["vae"],
-                               chunk=options.decode_chunk, batch=self._batch)
+                               chunk=options.decode_chunk, batch=per_row)
 
     def _invert(self, source_video: np.ndarray, source_prompts: Sequence[str] | None,
-                skeleton: np.ndarray | None, feats: Any, rows: int, options: SamplingOptions,
-                scheduler: Any) -> tuple[Any, tuple[jax.Array, jax.Array]]:
+                skeleton: np.ndarray | None, feats: Any, rows: int,
+                per_row: jax.sharding.Sharding | None, options: SamplingOptions, scheduler: Any) -> tuple[Any, tuple[jax.Array, jax.Array]]:
         """An edit's start: (the sampling state at its first step, (the source's inversion
         trajectory, the kept cells' mask)) for the ``run_steps`` loop."""
         bundle = self.bundle
         video = np.asarray(source_video, np.uint8)
-        per_row = video.ndim == 5
-        video = video if per_row else video[None]
+        each = video.ndim == 5  # one source per prompt
+        video = video if each else video[None]
         texts = list(source_prompts or [options.source_prompt] * len(video))
-        pad = rows - len(video) if per_row else 0
+        pad = rows - len(video) if each else 0
         video = np.concatenate([video] + [video[-1:]] * pad)
         factor = bundle.vae_factor
         mask = keep_mask(skeleton, options.keep, video.shape[1],
@@ -301,12 +331,13 @@ class Pipeline:
         ids = tokenize(bundle.tokenizer, texts + [""] * pad, text_encoder.max_position_embeddings)
         inverted = options.inversion_steps or options.num_steps
         state, trajectory = programs.invert(
-            self.params, self._put(video, per_row), self._put(ids, per_row), feats,
-            self._put(np.int32(inverted), False), vae=bundle.modules["vae"],
+            self.params, self._put(video, per_row if each else self._replicated),
+            self._put(ids, per_row if each else self._replicated), feats,
+            self._put(np.int32(inverted), self._replicated), vae=bundle.modules["vae"],
             text_encoder=text_encoder, unet=bundle.modules["unet"], scheduler=scheduler,
             num_steps=options.num_steps, chunk=options.decode_chunk, rows=rows,
-            batch=self._batch)
-        return state, (trajectory, self._put(mask, len(mask) > 1))
+            batch=per_row)
+        return state, (trajectory, self._put(mask, per_row if len(mask) > 1 else self._replicated))
 
     def _check(self, prompts: Sequence[str], skeleton: np.ndarray | None, frames: int,
                height: int, width: int, options: SamplingOptions,

@@ -19,6 +19,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+from jax.sharding import NamedSharding, PartitionSpec
 
 from fyp_jax.compile_options import tuned_jit
 from fyp_jax.errors import ConfigError
@@ -39,24 +40,49 @@ def guided_prediction(
     cfg: bool = True,
     deep_features: jax.Array | None = None,
     return_deep: bool = False,
+    split: NamedSharding | None = None,
 ) -> jax.Array | tuple[jax.Array, jax.Array]:
     """``u + g (c - u)``; with ``cfg=False`` only the conditional half is computed.
 
-    ``deep_features`` / ``return_deep``: the UNet's DeepCache branch (for the whole CFG batch).
+    The guided batch is ``[u_0, c_0, u_1, c_1, ...]``: row r's two halves side by side, so a
+    batch split over devices keeps each prompt's rows where they are. ``split``: that batch's
+    sharding over a mesh whose parameters are replicated: each device runs the UNet on its own
+    rows (``shard_map``). XLA's partitioner cannot split the attention's ``lax.map`` loops and
+    would run them whole on every device; this way the halves of one prompt run side by side
+    (on a CPU with one device per core: both cores).
+    ``deep_features`` / ``return_deep``: the UNet's DeepCache branch (for the whole guided batch).
     """
-    cache = dict(deep_features=deep_features, return_deep=return_deep)
     if not cfg:
         return unet.apply({"params": params}, latents, t, text_cond, pose_features=pose_features,
-                          **cache)
-    double = lambda a: jnp.concatenate([a, a], axis=0)  # noqa: E731
-    feats = None if pose_features is None else [double(f) for f in pose_features]
-    out = unet.apply({"params": params}, double(latents), t,
-                     jnp.concatenate([text_uncond, text_cond], axis=0), pose_features=feats,
-                     **cache)
+                          deep_features=deep_features, return_deep=return_deep)
+    feats = None if pose_features is None else [_pairs(f, f) for f in pose_features]
+    out = _unet_on_shards(unet, split, return_deep)(
+        params, _pairs(latents, latents), t, _pairs(text_uncond, text_cond), feats, deep_features)
     out, deep = out if return_deep else (out, None)
-    uncond, cond = jnp.split(out, 2, axis=0)
+    pairs = out.reshape(latents.shape[0], 2, *out.shape[1:])
+    uncond, cond = pairs[:, 0], pairs[:, 1]
     guided = uncond + guidance_scale * (cond - uncond)
     return (guided, deep) if return_deep else guided
+
+
+def _pairs(a: jax.Array, b: jax.Array) -> jax.Array:
+    """``[r, ...]``, ``[r, ...]`` -> ``[2r, ...]`` as ``a_0, b_0, a_1, b_1, ...``."""
+    return jnp.stack([a, b], axis=1).reshape(-1, *a.shape[1:])
+
+
+def _unet_on_shards(unet: UNet3DConditionModel, split: NamedSharding | None,
+                    return_deep: bool) -> Callable:
+    """``(params, x, t, text, feats, deep) -> the UNet's output``; with ``split``, each device
+    computes its own rows (the parameters replicated)."""
+    def call(params, x, t, text, feats, deep):
+        return unet.apply({"params": params}, x, t, text, pose_features=feats,
+                          deep_features=deep, return_deep=return_deep)
+
+    if split is None:
+        return call
+    rows, whole = split.spec, PartitionSpec()
+    return jax.shard_map(call, mesh=split.mesh, in_specs=(whole, rows, whole, rows, rows, rows),
+                         out_specs=rows)
 
 
 def cached_prediction(predict: Callable[..., Any], i: jax.Array, deep: jax.Array,
@@ -99,7 +125,8 @@ def run_steps(unet: UNet3DConditionModel, params: Any, state: tuple[jax.Array, A
               guidance_scale: jax.Array, eta: jax.Array, seed: jax.Array,
               source: tuple[jax.Array, jax.Array] | None = None, *, scheduler: Any,
               num_steps: int, cfg: bool, windows: Windows | None = None,
-              cache_interval: int = 1) -> tuple[jax.Array, Any]:
+              cache_interval: int = 1, split: NamedSharding | None = None
+              ) -> tuple[jax.Array, Any]:
     """Steps ``start .. stop-1`` of ``num_steps`` from ``state = (latents, scheduler carry)``
     (``+ (deep features,)`` with ``cache_interval > 1``: DeepCache, see :func:`cached_prediction`).
 
@@ -110,6 +137,7 @@ def run_steps(unet: UNet3DConditionModel, params: Any, state: tuple[jax.Array, A
     ``source = (trajectory, mask)``: an edit (:mod:`fyp_jax.pipeline.editing`): after step i the
     latents take ``trajectory[num_steps - 1 - i]`` (the source's inversion at the level step i
     reaches, ``[num_steps + 1, 1, f, h, w, c]``) where ``mask [1, f, h, w, 1]`` is 1.
+    ``split``: the guided batch's sharding, see :func:`guided_prediction`.
     """
     ts = jnp.asarray(scheduler.timesteps(num_steps))
     step_kwargs = dict(eta=eta, key=jax.random.key(seed)) if scheduler.supports_eta else {}
@@ -120,7 +148,7 @@ def run_steps(unet: UNet3DConditionModel, params: Any, state: tuple[jax.Array, A
 
         def predict(latents, feats, **cache):
             return guided_prediction(unet, params, latents, ts[i], text_uncond, text_cond, feats,
-                                     guidance_scale, cfg, **cache)
+                                     guidance_scale, cfg, split=split, **cache)
 
         if windowed:
             eps = fused_prediction(predict, x, pose_features, i, windows)
@@ -138,7 +166,7 @@ def run_steps(unet: UNet3DConditionModel, params: Any, state: tuple[jax.Array, A
 
 
 run_steps_jit = tuned_jit(run_steps, static_argnames=("unet", "scheduler", "num_steps", "cfg",
-                                                      "windows", "cache_interval"))
+                                                      "windows", "cache_interval", "split"))
 
 
 def stepwise(advance: Callable[[int, int, Any], Any], state: Any, num_steps: int,
