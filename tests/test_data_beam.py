@@ -61,6 +61,7 @@ def test_beam_build_equals_one_process_build(sources, tmp_path, dataset):
     assert not list(beam.glob("*.skipped.json"))
 
 
+@pytest.mark.slow  # Beam + the tiny VAE and text encoder: ~20 s
 def test_beam_latent_cache_equals_one_process(tmp_path):
     """Sampled latents, the bundle loaded from its folder by the Beam worker."""
     from configs.models.tiny import bundle_configs

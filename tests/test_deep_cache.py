@@ -5,6 +5,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 from conftest import skeleton_channels_last, to_channels_last
 
 
@@ -30,6 +31,7 @@ def test_shallow_branch_with_its_own_deep_features_is_the_full_prediction(fyp_ti
     assert float(jnp.max(jnp.abs(moved - full))) > 1e-3
 
 
+@pytest.mark.slow  # three compiled step loops of the fixture model: ~45 s on 2 idle cores
 def test_loop_runs_the_whole_unet_every_nth_step_and_the_shallow_branch_between(fyp_tiny,
                                                                                  golden):
     from test_denoise_golden import SD_SCHEDULER

@@ -23,6 +23,7 @@ def ddim_inputs(fyp_tiny, golden):
                 cond=text[1:], feats=feats, scheduler=DDIMScheduler.from_config(SD_SCHEDULER))
 
 
+@pytest.mark.slow  # one jitted step per golden step; the final-latents golden test stays in the default run
 def test_ddim_golden_every_step(fyp_tiny, golden, ddim_inputs):
     """Step by step with the loop's own pieces: UNet output, guided prediction, latents."""
     import jax.numpy as jnp

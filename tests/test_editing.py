@@ -46,6 +46,7 @@ def test_figure_cells_are_the_dilated_skeleton():
     assert not keep_mask(None, "none", 2, (8, 8), 8).any()
 
 
+@pytest.mark.slow  # compiles the tiny edit programs: ~35 s
 def test_edit_options_compile_nothing(tiny_pipe, source):
     skeleton = stick_figure()
     first = tiny_pipe(["a figure"], skeleton, options=BASE, source_video=source, **KW)

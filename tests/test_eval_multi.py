@@ -97,6 +97,7 @@ def test_summary_by_figure_count_with_the_red_blue_row():
     assert "| 2: red, blue only | 2 |" in text and "red on the left skeleton: 0.750" in text
 
 
+@pytest.mark.slow  # the whole multi evaluation on a tiny model: ~25 s
 def test_the_evaluation_runs_end_to_end_on_a_tiny_model():
     from configs.models.tiny import bundle_configs
     from fyp_jax.eval.multi import MultiClip, evaluate_multi

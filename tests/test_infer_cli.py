@@ -68,6 +68,7 @@ def test_infer_default_is_the_shipped_poseworld_model(tmp_path):
     assert np.all(share > 0.005), share
 
 
+@pytest.mark.slow  # a third infer.py run: ~25 s
 def test_infer_warns_about_words_outside_the_vocabulary(tmp_path):
     r = run_infer("--prompt", "an astronaut dancing on the moon", "--steps", "2",
                   "--out", str(tmp_path / "out"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 from conftest import to_channels_last
 from test_denoise_golden import SD_SCHEDULER
 
@@ -12,6 +13,7 @@ from fyp_jax.pipeline.inversion import inversion_trajectory
 from fyp_jax.schedulers import DDIMScheduler
 
 
+@pytest.mark.slow  # the inversion loop against a Python loop of the fixture model: ~30 s
 def test_inversion_loop_matches_python_loop(fyp_tiny, golden):
     unet, params, _, _ = fyp_tiny
     sched = DDIMScheduler.from_config(SD_SCHEDULER)

@@ -162,6 +162,7 @@ def test_frames_zero_takes_every_pose_frame():
     assert len(load_pose_frames(gif, 0, stride=3, size=(64, 64))) == 6
 
 
+@pytest.mark.slow  # long videos through the Pipeline: ~25 s
 def test_pipeline_samples_a_long_video_in_one_program_per_shape(tiny_unet):
     from test_pipeline import CompileCounter
 
