@@ -9,7 +9,7 @@ the 2-D UNet with the same channels and the frames folded into the batch, using 
 fused attention, forward (or forward + backward of attn1/attn2.to_q) at the same batch.
 Ours runs as the Pipeline runs it (``--devices cores``): on a CPU with one JAX device per core,
 each device computing its own rows of the batch (the guided batch's two halves); ``--devices one``
-is the whole batch on one device.
+is the whole batch on one device; ``--devices cores,one`` times both in one run.
 
     python bench/unet.py --cases small_fwd,small_fwdbwd --repeats 3
 
@@ -194,12 +194,15 @@ def setup_ref(case: Case, threads: int):
     return call, {}
 
 
-def run_case(name: str, args: argparse.Namespace) -> str:
+def run_case(name: str, args: argparse.Namespace) -> list[str]:
     case = CASES[name]
     worker = [sys.executable, os.path.abspath(__file__), "--case", name, "--dtype", args.dtype,
-              "--remat", args.remat, "--xla-options", args.xla_options, "--devices", args.devices,
+              "--remat", args.remat, "--xla-options", args.xla_options,
               "--threads", str(args.threads), "--worker"]
-    argvs = {"ours": worker + ["ours"]}
+    devices = args.devices.split(",")
+    # The first --devices value is "ours"; any other is timed too, as "ours_<value>".
+    sides_of = {("ours" if i == 0 else f"ours_{d}"): d for i, d in enumerate(devices)}
+    argvs = {side: worker + ["ours", "--devices", d] for side, d in sides_of.items()}
     with_ref = args.ref == "on" or (args.ref == "auto" and case.ref_by_default)
     if with_ref:
         argvs["ref"] = worker + ["ref"]
@@ -208,7 +211,8 @@ def run_case(name: str, args: argparse.Namespace) -> str:
     print(f"== {name}: ours {ours_g:.1f} GFLOP ({args.dtype}{remat}, {args.xla_options} XLA "
           f"options, devices {args.devices}), ref {ref_g:.1f} GFLOP", flush=True)
     sides = measure(argvs, args.repeats)
-    print(f"  ours: {sides['ours'].summary(ours_g)}")
+    for side in sides_of:
+        print(f"  {side}: {sides[side].summary(ours_g)}")
     ours_s = statistics.median(sides["ours"].times)
     print(f"  original FollowYourPose (issue table): {case.original_s} s -> ours "
           f"{case.original_s / ours_s:.2f}x faster (median)")
@@ -219,9 +223,15 @@ def run_case(name: str, args: argparse.Namespace) -> str:
         ratio = (ref_s / ref_g) / (ours_s / ours_g)
         best = (min(sides["ref"].times) / ref_g) / (min(sides["ours"].times) / ours_g)
         print(f"  work ratio: {ratio:.3f} on medians, {best:.3f} on each side's fastest run")
-    return (f"RESULT {name} ours_s={ours_s:.3f} ref_s={ref_s:.3f} ours_gflop={ours_g:.1f} "
-            f"ref_gflop={ref_g:.1f} work_ratio={ratio:.3f} ours_cores={sides['ours'].cores():.2f} "
-            f"ref_cores={ref_cores:.2f}")
+    results = []
+    for side, d in sides_of.items():
+        side_s = statistics.median(sides[side].times)
+        side_ratio = (ref_s / ref_g) / (side_s / ours_g) if with_ref else math.nan
+        results.append(f"RESULT {name} devices={d} ours_s={side_s:.3f} ref_s={ref_s:.3f} "
+                       f"ours_gflop={ours_g:.1f} ref_gflop={ref_g:.1f} "
+                       f"work_ratio={side_ratio:.3f} ours_cores={sides[side].cores():.2f} "
+                       f"ref_cores={ref_cores:.2f}")
+    return results
 
 
 def main() -> None:
@@ -236,9 +246,10 @@ def main() -> None:
                              "transformer blocks, or none")
     parser.add_argument("--xla-options", choices=("tuned", "default"), default="tuned",
                         help="tuned: fyp_jax.compile_options.cpu_compiler_options()")
-    parser.add_argument("--devices", choices=("cores", "one"), default="cores",
-                        help="ours: cores = one CPU device per core, each computing its own rows "
-                             "of the batch (what the Pipeline does); one = a single device")
+    parser.add_argument("--devices", default="cores",
+                        help="ours, comma-separated to time several in one run: cores = one CPU "
+                             "device per core, each computing its own rows of the batch (what "
+                             "the Pipeline does); one = a single device")
     parser.add_argument("--ref", choices=("auto", "on", "off"), default="auto",
                         help="auto: skip the reference at 512x512 (slow)")
     parser.add_argument("--threads", type=int, default=os.cpu_count(), help="torch threads")
@@ -255,7 +266,10 @@ def main() -> None:
     unknown = [n for n in names if n not in CASES]
     if unknown:
         parser.error(f"unknown cases {unknown}; known: {', '.join(CASES)}")
-    results = [run_case(name, args) for name in names]
+    bad = [d for d in args.devices.split(",") if d not in ("cores", "one")]
+    if bad:
+        parser.error(f"unknown --devices {bad}; known: cores, one")
+    results = [line for name in names for line in run_case(name, args)]
     print("\n".join(results))
 
 
