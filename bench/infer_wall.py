@@ -1,20 +1,23 @@
 """Wall time of the README's main job, ``python infer.py`` (default model, pose and prompt), in
 fresh processes with a warm compilation cache, for this checkout and another (``--baseline``),
 runs interleaved so both see the same machine load. ``--variant NAME="ARGS"`` (repeatable) adds
-runs of this checkout with extra infer.py arguments, e.g. DeepCache intervals.
+runs of this checkout with extra infer.py arguments (leading ``VAR=value`` words are environment
+variables), e.g. DeepCache intervals or one CPU device.
 
 Each tree gets its own cache folder, warmed by one untimed run; then ``--repeats`` rounds of one
 run per tree. Prints ``RESULT infer_wall[_baseline] median_s= runs=[...]`` and the ratio
 baseline / ours. A failed run exits non-zero.
 
     git worktree add /tmp/before <commit> && python bench/infer_wall.py --baseline /tmp/before
-    python bench/infer_wall.py --variant cache2="--config.cache_interval=2"
+    python bench/infer_wall.py --variant cache2="--config.cache_interval=2" \
+        --variant one_device="JAX_NUM_CPU_DEVICES=1"
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import shlex
 import statistics
 import subprocess
@@ -28,6 +31,9 @@ REPO = Path(__file__).resolve().parents[1]
 
 def run_infer(tree: Path, extra: list[str], cache: str, out: str) -> float:
     env = dict(os.environ, FYP_JAX_CACHE=cache, PYTHONPATH=str(tree))
+    while extra and re.fullmatch(r"[A-Z_][A-Z0-9_]*=.*", extra[0]):
+        name, _, value = extra[0].partition("=")
+        env[name], extra = value, extra[1:]
     t0 = time.perf_counter()
     r = subprocess.run([sys.executable, "infer.py", "--out", out, *extra], cwd=tree, env=env,
                        capture_output=True, text=True)
