@@ -31,12 +31,15 @@ def use_every_cpu_core() -> None:
     them runs the rows of a batch side by side: XLA runs the attention's ``lax.map`` loops (over
     half of a small UNet's time) on one thread, and a 2-core CPU idles half the time otherwise.
     Call it before JAX runs anything; a CPU device count already chosen (``JAX_NUM_CPU_DEVICES``,
-    ``--xla_force_host_platform_device_count`` in ``XLA_FLAGS``) is kept. Other backends are
-    unaffected."""
+    ``--xla_force_host_platform_device_count`` in ``XLA_FLAGS``) is kept, and so is one device
+    per process in a multi-process run (``JAX_COORDINATOR_ADDRESS``, see
+    :func:`fyp_jax.train.distributed.initialize`: each process is one share of every batch).
+    Other backends are unaffected."""
     from jax._src import xla_bridge
 
     chosen = (jax.config.jax_num_cpu_devices != -1
-              or "xla_force_host_platform_device_count" in os.environ.get("XLA_FLAGS", ""))
+              or "xla_force_host_platform_device_count" in os.environ.get("XLA_FLAGS", "")
+              or "JAX_COORDINATOR_ADDRESS" in os.environ)
     if not chosen and not xla_bridge.backends_are_initialized():
         jax.config.update("jax_num_cpu_devices", len(os.sched_getaffinity(0)))
 
