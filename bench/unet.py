@@ -14,8 +14,8 @@ is the whole batch on one device; ``--devices cores,one`` times both in one run.
     python bench/unet.py --cases small_fwd,small_fwdbwd --repeats 3
 
 Prints per side compile time, min/median/max seconds, GFLOP/s, cores kept busy (CPU time / wall
-time) and peak RSS (each side is its own process, per case), then one ``RESULT`` line per case; work_ratio > 1 means our FLOP/s
-beat the reference's.
+time) and peak RSS (each side is its own process, per case), then one ``RESULT`` line per case
+and ``--devices`` value; work_ratio > 1 means our FLOP/s beat the reference's.
 """
 
 from __future__ import annotations

@@ -232,7 +232,8 @@ class Pipeline:
             return None
         return self._batch
 
-    def _rows(self, b: int, split: Any) -> tuple[int, jax.sharding.Sharding | None]:
+    def _rows(self, b: int, split: jax.sharding.NamedSharding | None
+              ) -> tuple[int, jax.sharding.Sharding | None]:
         """(the padded batch size, the sharding of arrays with a row axis)."""
         if self.mesh is None:
             return b, None
@@ -313,7 +314,8 @@ class Pipeline:
 
     def _invert(self, source_video: np.ndarray, source_prompts: Sequence[str] | None,
                 skeleton: np.ndarray | None, feats: Any, rows: int,
-                per_row: jax.sharding.Sharding | None, options: SamplingOptions, scheduler: Any) -> tuple[Any, tuple[jax.Array, jax.Array]]:
+                per_row: jax.sharding.Sharding | None, options: SamplingOptions,
+                scheduler: Any) -> tuple[Any, tuple[jax.Array, jax.Array]]:
         """An edit's start: (the sampling state at its first step, (the source's inversion
         trajectory, the kept cells' mask)) for the ``run_steps`` loop."""
         bundle = self.bundle
