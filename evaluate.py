@@ -57,8 +57,10 @@ flags.DEFINE_string("pose_videos", "../shared/pose_examples", "--task real: fold
 flags.DEFINE_string("phrase", "dancing", "--task real: the captions' motion words")
 flags.DEFINE_string("attributes", "color,style,background", "--task edit: the attributes "
                     "changed, one per run")
-flags.DEFINE_string("methods", "edit,inversion,noise", "--task edit: edit (ours), inversion "
-                    "(the original's use_inv_latent), noise (generation with the new caption)")
+flags.DEFINE_string("methods", "edit,blended,inversion,noise", "--task edit: edit (ours: "
+                    "inverted under the source caption, the rest blended back), blended (the "
+                    "same, the edited part from fresh noise), inversion (the original's "
+                    "use_inv_latent), noise (generation with the new caption)")
 flags.DEFINE_string("clip", None, "local CLIP checkpoint folder: adds CLIP score and CLIP frame "
                     "consistency")
 flags.DEFINE_string("out", "", "folder for report.json and sample videos (default: a new "

@@ -125,7 +125,7 @@ def options(cfg):
                            shift=cfg.shift, cache_interval=cfg.cache_interval,
                            timestep_spacing=cfg.timestep_spacing or None,
                            source_prompt=cfg.source_prompt, inversion_steps=cfg.inversion_steps,
-                           keep=cfg.keep)
+                           keep=cfg.keep, edit_start=cfg.edit_start)
 
 
 def load(cfg):

@@ -51,7 +51,8 @@ def test_edit_options_compile_nothing(tiny_pipe, source):
     skeleton = stick_figure()
     first = tiny_pipe(["a figure"], skeleton, options=BASE, source_video=source, **KW)
     assert first.shape == (1, 2, 64, 64, 3) and first.dtype == np.uint8
-    variants = [dict(source_prompt="a red figure"), dict(inversion_steps=1), dict(keep="figure")]
+    variants = [dict(source_prompt="a red figure"), dict(inversion_steps=1), dict(keep="figure"),
+                dict(edit_start="noise")]
     counter = CompileCounter()
     for change in variants:
         options = SamplingOptions(**{**BASE.__dict__, **change})
@@ -85,7 +86,48 @@ def test_keeping_everything_returns_the_source(tiny_pipe, source):
     assert diff(free) > 20
 
 
+def test_noise_start_is_sdedit_outside_the_kept_cells(tiny_pipe, source):
+    """edit_start="noise": the cells the mask does not keep start from the source's latents
+    noised to the first step's level, x = sqrt(abar) x0 + sqrt(1 - abar) eps (computed here in
+    numpy from the noise table); the kept cells start from the inversion."""
+    import jax
+    import jax.numpy as jnp
+
+    from fyp_jax.models.vae import encode_video
+    from fyp_jax.pipeline import programs
+
+    bundle, params = tiny_pipe.bundle, tiny_pipe.params
+    vae, text_encoder = bundle.modules["vae"], bundle.modules["text_encoder"]
+    options = SamplingOptions(num_steps=4, guidance_scale=7.5)
+    scheduler = options.make_scheduler(bundle.scheduler_config)
+    x0 = np.asarray(jax.jit(lambda p, x: encode_video(vae, p, x / 127.5 - 1.0)[0])(
+        params["vae"], jnp.asarray(source[None], jnp.float32))) * vae.scaling_factor
+    eps = np.random.default_rng(1).standard_normal(x0.shape).astype(np.float32)
+    mask = np.zeros((*x0.shape[:-1], 1), np.float32)
+    mask[:, :, :4] = 1.0  # the top half kept
+    ids = jnp.zeros((1, text_encoder.max_position_embeddings), jnp.int32)
+
+    def start(from_noise: float, count: int) -> np.ndarray:
+        (latents, _), _ = programs.invert(
+            params, jnp.asarray(source[None]), ids, None, jnp.int32(count), jnp.asarray(eps),
+            jnp.asarray(mask), jnp.float32(from_noise), vae=vae, text_encoder=text_encoder,
+            unet=bundle.modules["unet"], scheduler=scheduler, num_steps=4, chunk=8, rows=1,
+            batch=None)
+        return np.asarray(latents)
+
+    for count in (1, 3):
+        inverted, noised = start(0.0, count), start(1.0, count)
+        abar = float(scheduler.alphas_cumprod[scheduler.timesteps(4)[4 - count]])
+        sdedit = np.sqrt(abar) * x0 + np.sqrt(1 - abar) * eps
+        np.testing.assert_allclose(noised[:, :, 4:], sdedit[:, :, 4:], atol=1e-5)
+        np.testing.assert_array_equal(noised[:, :, :4], inverted[:, :, :4])
+    # 3 of 4 steps up the schedule, the two starts differ (1 step up, both are nearly x0)
+    assert np.abs(inverted - sdedit)[:, :, 4:].mean() > 0.1
+
+
 @pytest.mark.parametrize("options, call, message", [
+    (dict(edit_start="fresh"), {}, "unknown edit_start"),
+    (dict(edit_start="noise"), dict(source_video=None), "apply to an edit"),
     (dict(keep="all"), {}, "unknown keep"),
     (dict(inversion_steps=3), {}, "inversion_steps must be between 1 and num_steps"),
     (dict(keep="background"), dict(skeleton=None), "takes the figure from the skeleton"),

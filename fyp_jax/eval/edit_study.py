@@ -3,12 +3,15 @@ each method does it (:mod:`fyp_jax.eval.edit`):
 
 - ``edit``: ours: the source inverted under its caption, the part the edit leaves alone
   blended back (``keep="background"`` for a figure edit, ``"figure"`` for a background edit);
+- ``blended``: as ``edit``, but the edited part starts from fresh noise (the source noised
+  to the first step's level, ``edit_start="noise"``): blended latent diffusion as published;
 - ``inversion``: the original's ``use_inv_latent``: inverted under the empty prompt, nothing
   blended;
 - ``noise``: plain generation from noise with the source's pose and the new caption.
 
-DDIM editing is deterministic (eta 0), so the edit methods run once per clip; ``noise`` runs
-once per seed. Means come with 95 % bootstrap intervals over clips (and seeds).
+DDIM editing from the inversion is deterministic (eta 0), so ``edit`` and ``inversion`` run once
+per clip; ``blended`` and ``noise`` draw noise, so they run once per seed. Means come with 95 %
+bootstrap intervals over clips (and seeds).
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ from fyp_jax.eval.poseworld import skeleton_video
 from fyp_jax.pipeline import Pipeline, SamplingOptions
 from fyp_jax.sharding import local_mesh
 
-METHODS = ("edit", "inversion", "noise")
+METHODS = ("edit", "blended", "inversion", "noise")
+SEEDED = ("blended", "noise")  # the methods that draw noise
 
 
 def check_methods(names: Sequence[str]) -> None:
@@ -44,8 +48,9 @@ def method_call(method: str, attribute: str, options: SamplingOptions, sources: 
     if method == "inversion":
         return options, dict(source_video=sources)
     keep = "figure" if attribute == "background" else "background"
-    return dataclasses.replace(options, keep=keep), dict(source_video=sources,
-                                                         source_prompts=captions)
+    start = "noise" if method == "blended" else "inversion"
+    return (dataclasses.replace(options, keep=keep, edit_start=start),
+            dict(source_video=sources, source_prompts=captions))
 
 
 def evaluate_edits(bundle: ModelBundle, *, attributes: Sequence[str], methods: Sequence[str],
@@ -68,7 +73,7 @@ def evaluate_edits(bundle: ModelBundle, *, attributes: Sequence[str], methods: S
                    for k, s in enumerate(scenes)]
         for method in methods:
             scores = []
-            for seed in seeds if method == "noise" else seeds[:1]:
+            for seed in seeds if method in SEEDED else seeds[:1]:
                 for start in range(0, num_examples, batch):
                     part = slice(start, min(start + batch, num_examples))
                     prompts = [t.caption for t in targets[part]]

@@ -10,6 +10,13 @@ kept) while the rest follows the new prompt, in context.
 - ``keep="figure"``: the figure (the cells the skeleton crosses, not dilated: a kept ring of the
   old background would stay around the figure as a halo) is the source's: background change;
 - ``keep="none"``: nothing is blended (the original's ``use_inv_latent``).
+
+Where the edited cells start (``edit_start``): ``"inversion"``, the source's inversion (its
+layout carries over: good for a figure's colour, bad for a new background, which the inverted
+latents hold on to); ``"noise"``, the source forward-noised with the call's fresh noise to the
+first step's level (SDEdit; with every step that is nearly pure noise), the kept cells still
+from the inversion: blended latent diffusion as published. With ``keep="none"`` and
+``inversion_steps=k`` that is SDEdit of strength k / num_steps.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import numpy as np
 from fyp_jax.errors import ConfigError
 
 KEEPS = ("none", "background", "figure")
+EDIT_STARTS = ("inversion", "noise")
 LIT = 0.1  # a skeleton pixel with a channel above this is drawn
 # The figure region: the skeleton dilated by this fraction of the frame's shorter side (a body
 # is wider than its bones: PoseWorld's limbs reach up to 0.035 of the frame from theirs).
@@ -29,6 +37,11 @@ DILATION = 0.06
 def check_keep(keep: str) -> None:
     if keep not in KEEPS:
         raise ConfigError(f"unknown keep {keep!r}; known: {', '.join(KEEPS)}")
+
+
+def check_edit_start(edit_start: str) -> None:
+    if edit_start not in EDIT_STARTS:
+        raise ConfigError(f"unknown edit_start {edit_start!r}; known: {', '.join(EDIT_STARTS)}")
 
 
 def figure_cells(skeleton: np.ndarray, factor: int, dilation: float = DILATION) -> np.ndarray:

@@ -34,7 +34,7 @@ from fyp_jax import sharding
 from fyp_jax.bundle import ModelBundle
 from fyp_jax.errors import ConfigError
 from fyp_jax.pipeline import programs
-from fyp_jax.pipeline.editing import check_keep, keep_mask
+from fyp_jax.pipeline.editing import check_edit_start, check_keep, keep_mask
 from fyp_jax.pipeline.sampling_loop import (
     check_eta,
     deep_feature_shape,
@@ -80,8 +80,10 @@ class SamplingOptions:
     lowest ``inversion_steps`` of the ``num_steps`` timesteps (None: all of them), and sampling
     runs the last ``inversion_steps`` steps from there under the prompt, with ``guidance_scale``;
     ``keep`` ("none" | "background" | "figure", :mod:`fyp_jax.pipeline.editing`) is the part of
-    the source blended back after every step, the figure being the dilated skeleton. All three
-    are traced: changing them compiles nothing.
+    the source blended back after every step, the figure being the dilated skeleton;
+    ``edit_start`` ("inversion" | "noise") is where the other cells start: the inversion, or
+    the source noised afresh with the call's seed (SDEdit; with ``keep``, blended latent
+    diffusion). All four are traced: changing them compiles nothing.
     """
 
     num_steps: int = 50
@@ -101,6 +103,7 @@ class SamplingOptions:
     source_prompt: str = ""
     inversion_steps: int | None = None
     keep: str = "none"
+    edit_start: str = "inversion"
 
     def windows(self, clip_frames: int | None = None) -> Windows:
         """The window schedule, the defaults resolved for a model trained on clips of
@@ -138,6 +141,7 @@ class SamplingOptions:
             raise ConfigError(f"inversion_steps must be between 1 and num_steps "
                               f"({self.num_steps}), got {self.inversion_steps}")
         check_keep(self.keep)
+        check_edit_start(self.edit_start)
         # Without a window, the model's default is unknown here: check against the smallest
         # window the overlap allows (Pipeline checks again against the model's).
         self.windows(clip_frames=max(self.overlap or 0, 0) + 1).check()
@@ -288,8 +292,8 @@ class Pipeline:
         first, source = 0, None
         if source_video is not None:
             first = options.num_steps - (options.inversion_steps or options.num_steps)
-            state, source = self._invert(source_video, source_prompts, pose, feats, rows,
-                                         per_row, options, scheduler)
+            state, source = self._invert(source_video, source_prompts, pose, feats, state[0],
+                                         rows, per_row, options, scheduler)
         if options.cache_interval > 1:
             deep = deep_feature_shape(unet, self.params["unet"], *jax.tree.map(
                 lambda a: jax.ShapeDtypeStruct(a.shape, a.dtype), (state[0], text_cond, feats)),
@@ -313,11 +317,12 @@ class Pipeline:
                                chunk=options.decode_chunk, batch=per_row)
 
     def _invert(self, source_video: np.ndarray, source_prompts: Sequence[str] | None,
-                skeleton: np.ndarray | None, feats: Any, rows: int,
+                skeleton: np.ndarray | None, feats: Any, noise: jax.Array, rows: int,
                 per_row: jax.sharding.Sharding | None, options: SamplingOptions,
                 scheduler: Any) -> tuple[Any, tuple[jax.Array, jax.Array]]:
         """An edit's start: (the sampling state at its first step, (the source's inversion
-        trajectory, the kept cells' mask)) for the ``run_steps`` loop."""
+        trajectory, the kept cells' mask)) for the ``run_steps`` loop; ``noise``: the call's
+        initial noise (``options.edit_start="noise"``)."""
         bundle = self.bundle
         video = np.asarray(source_video, np.uint8)
         each = video.ndim == 5  # one source per prompt
@@ -332,14 +337,17 @@ class Pipeline:
         text_encoder = bundle.modules["text_encoder"]
         ids = tokenize(bundle.tokenizer, texts + [""] * pad, text_encoder.max_position_embeddings)
         inverted = options.inversion_steps or options.num_steps
+        mask = self._put(mask, per_row if len(mask) > 1 else self._replicated)
         state, trajectory = programs.invert(
             self.params, self._put(video, per_row if each else self._replicated),
             self._put(ids, per_row if each else self._replicated), feats,
-            self._put(np.int32(inverted), self._replicated), vae=bundle.modules["vae"],
+            self._put(np.int32(inverted), self._replicated), noise, mask,
+            self._put(np.float32(options.edit_start == "noise"), self._replicated),
+            vae=bundle.modules["vae"],
             text_encoder=text_encoder, unet=bundle.modules["unet"], scheduler=scheduler,
             num_steps=options.num_steps, chunk=options.decode_chunk, rows=rows,
             batch=per_row)
-        return state, (trajectory, self._put(mask, per_row if len(mask) > 1 else self._replicated))
+        return state, (trajectory, mask)
 
     def _check(self, prompts: Sequence[str], skeleton: np.ndarray | None, frames: int,
                height: int, width: int, options: SamplingOptions,
@@ -383,9 +391,10 @@ class Pipeline:
             if options.keep != "none" and skeleton is None:
                 raise ConfigError(f"keep={options.keep!r} takes the figure from the skeleton: "
                                   "give a pose (or keep='none')")
-        elif (options.source_prompt, options.inversion_steps, options.keep) != ("", None, "none"):
-            raise ConfigError("source_prompt, inversion_steps and keep apply to an edit: give a "
-                              "source video")
+        elif (options.source_prompt, options.inversion_steps, options.keep,
+              options.edit_start) != ("", None, "none", "inversion"):
+            raise ConfigError("source_prompt, inversion_steps, keep and edit_start apply to an "
+                              "edit: give a source video")
         return scheduler
 
 

@@ -24,7 +24,9 @@ from jax.sharding import NamedSharding
 
 from fyp_jax.compile_options import tuned_jit
 from fyp_jax.models.vae import encode_video
+from fyp_jax.pipeline.editing import blend
 from fyp_jax.pipeline.inversion import inversion_trajectory
+from fyp_jax.schedulers.forward_process import add_noise
 
 
 def _constrain(x: jax.Array, batch: NamedSharding | None) -> jax.Array:
@@ -73,8 +75,9 @@ def prepare(params: dict[str, Any], ids_uncond: jax.Array, ids_cond: jax.Array,
 @tuned_jit(static_argnames=("vae", "text_encoder", "unet", "scheduler", "num_steps", "chunk",
                             "rows", "batch"))
 def invert(params: dict[str, Any], video: jax.Array, ids_source: jax.Array,
-           pose_features: list[jax.Array] | None, count: jax.Array, *, vae: Any,
-           text_encoder: Any, unet: Any, scheduler: Any, num_steps: int, chunk: int, rows: int,
+           pose_features: list[jax.Array] | None, count: jax.Array, noise: jax.Array,
+           mask: jax.Array, from_noise: jax.Array, *, vae: Any, text_encoder: Any, unet: Any,
+           scheduler: Any, num_steps: int, chunk: int, rows: int,
            batch: NamedSharding | None) -> tuple:
     """uint8 ``video [v, f, H, W, 3]`` (v = 1: one source for every row, or v = ``rows``) ->
     ``(state, trajectory)``: its VAE latents (the mean, scaled) walked up the lowest ``count``
@@ -83,7 +86,11 @@ def invert(params: dict[str, Any], video: jax.Array, ids_source: jax.Array,
     guidance, with the pose of the first v rows. ``state = (latents, carry)`` is the sampling
     state at step ``num_steps - count`` for ``rows`` prompts;
     ``trajectory [num_steps + 1, v, f, h, w, c]`` every level of the walk
-    (:func:`fyp_jax.pipeline.inversion.inversion_trajectory`), for blending."""
+    (:func:`fyp_jax.pipeline.inversion.inversion_trajectory`), for blending.
+
+    ``from_noise`` (traced, 0 or 1) 1: the cells ``mask [1 or rows, f, h, w, 1]`` does not keep
+    start instead from the clean latents noised with ``noise [rows, f, h, w, c]`` to the level
+    of that step (SDEdit; :mod:`fyp_jax.pipeline.editing`)."""
     images = video.astype(jnp.float32) / 127.5 - 1.0
     mean, _ = encode_video(vae, params["vae"], images, chunk=chunk)
     text = text_encoder.apply({"params": params["text_encoder"]}, ids_source)
@@ -91,7 +98,12 @@ def invert(params: dict[str, Any], video: jax.Array, ids_source: jax.Array,
     feats = None if pose_features is None else [f[:v] for f in pose_features]
     path = inversion_trajectory(unet, params["unet"], mean * vae.scaling_factor, text, feats,
                                 scheduler=scheduler, num_steps=num_steps, count=count)
-    latents = _constrain(jnp.broadcast_to(path[count], (rows, *path.shape[2:])), batch)
+    shape = (rows, *path.shape[2:])
+    inverted = jnp.broadcast_to(path[count], shape)
+    level = jnp.asarray(scheduler.timesteps(num_steps))[num_steps - count]
+    noised = add_noise(scheduler.alphas_cumprod, jnp.broadcast_to(path[0], shape), noise, level)
+    latents = blend(inverted, blend(noised, inverted, mask), from_noise)
+    latents = _constrain(latents, batch)
     return (latents, scheduler.init_carry(latents)), path
 
 
