@@ -3,6 +3,7 @@ checkout of the code in the same run.
 
     python bench/train_steps.py --config configs/train_stage2_tiny.py --steps 60 --rounds 2 \
         --baseline /tmp/old   # e.g. git archive <commit> | tar -x -C /tmp/old
+    python bench/train_steps.py --devices 1,cores   # one CPU device against one per core
 
 Each round trains ``--steps`` steps from scratch in a fresh worker process per code tree
 (``--baseline`` first, then this checkout), with the config's own logging and checkpoint
@@ -56,11 +57,13 @@ def worker(root: str, config: str, steps: int) -> None:
                                       steps=s1 - s0)), flush=True)
 
 
-def run_worker(root: str, config: str, steps: int, cache: str) -> dict:
+def run_worker(root: str, config: str, steps: int, cache: str, devices: str) -> dict:
+    count = str(len(os.sched_getaffinity(0))) if devices == "cores" else devices
     out = subprocess.run([sys.executable, os.path.abspath(__file__), "--worker", root,
                           "--config", config, "--steps", str(steps)],
                          capture_output=True, text=True, check=False,
-                         env={**os.environ, "JAX_COMPILATION_CACHE_DIR": cache})
+                         env={**os.environ, "JAX_COMPILATION_CACHE_DIR": cache,
+                              "JAX_NUM_CPU_DEVICES": count})
     lines = [x for x in out.stdout.splitlines() if x.startswith("@bench ")]
     if out.returncode or not lines:
         raise RuntimeError(f"worker for {root} failed ({out.returncode}):\n{out.stderr[-3000:]}")
@@ -74,24 +77,29 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=60)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--baseline", help="another code tree to alternate with")
+    parser.add_argument("--devices", default="1", help="comma-separated CPU device counts per "
+                        "tree, each its own worker (cores: one per core; the mesh splits the "
+                        "batch over them)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         worker(args.worker, args.config, args.steps)
         return
     trees = ({"baseline": args.baseline} if args.baseline else {}) | {"this": HERE}
-    results = {name: [] for name in trees}
+    runs = {(name, d): root for name, root in trees.items() for d in args.devices.split(",")}
+    results = {run: [] for run in runs}
     cache = tempfile.mkdtemp(prefix="train_steps_cache_")  # the same step compiles once
     for r in range(args.rounds):
-        for name, root in trees.items():
-            res = run_worker(root, args.config, args.steps, cache)
-            results[name].append(res)
-            print(f"round {r + 1} {name:8s} {res['steps_per_s']:.3f} steps/s, "
+        for (name, devices), root in runs.items():
+            res = run_worker(root, args.config, args.steps, cache, devices)
+            results[name, devices].append(res)
+            print(f"round {r + 1} {name:8s} devices={devices} {res['steps_per_s']:.3f} steps/s, "
                   f"{res['cores']:.2f} cores over {res['steps']} steps", flush=True)
-    for name, rs in results.items():
+    for (name, devices), rs in results.items():
         med = statistics.median(r["steps_per_s"] for r in rs)
         cores = statistics.median(r["cores"] for r in rs)
-        print(f"RESULT {name} steps_per_s={med:.3f} cores={cores:.2f} ({trees[name]})")
+        print(f"RESULT {name} devices={devices} steps_per_s={med:.3f} cores={cores:.2f} "
+              f"({trees[name]})")
 
 
 if __name__ == "__main__":

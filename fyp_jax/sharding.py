@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import jax
@@ -42,6 +42,24 @@ def use_every_cpu_core() -> None:
               or "JAX_COORDINATOR_ADDRESS" in os.environ)
     if not chosen and not xla_bridge.backends_are_initialized():
         jax.config.update("jax_num_cpu_devices", len(os.sched_getaffinity(0)))
+
+
+def rows_per_device(fn: Callable[..., jax.Array]) -> Callable[..., jax.Array]:
+    """``fn(params, *batched) -> [b, ...]``, each device of the mesh in context
+    (``jax.set_mesh``) computing its own rows of the batch (the arrays of ``batched``: batch
+    first, None allowed) with its own copy of ``params`` (``shard_map``; its backward sums the
+    parameter gradients over devices). XLA's partitioner cannot split the attention's
+    ``lax.map`` loops and would run them whole on every device. Plain ``fn`` without a mesh of
+    several devices, or when the mesh splits parameters (``fsdp`` > 1)."""
+    def call(params: Any, *batched: Any) -> jax.Array:
+        mesh = jax.sharding.get_abstract_mesh()
+        if mesh.empty or mesh.size == 1 or mesh.shape.get("fsdp", 1) != 1:
+            return fn(params, *batched)
+        specs = jax.tree.map(lambda _: BATCH_SPEC, batched)
+        return jax.shard_map(fn, in_specs=(PartitionSpec(), *specs), out_specs=BATCH_SPEC,
+                             check_vma=False)(params, *batched)
+
+    return call
 
 
 def local_mesh() -> Mesh | None:

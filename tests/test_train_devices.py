@@ -1,4 +1,5 @@
-"""The same training on 1 device, on 8 simulated devices (data 2 x fsdp 4), and on two
+"""The same training on 1 device, on 2 simulated devices (data 2: each device runs the UNet on
+its own rows, ``sharding.rows_per_device``), on 8 (data 2 x fsdp 4: XLA's partitioner), and on two
 processes joined by jax.distributed (4 simulated devices each) ends with the same params."""
 
 from __future__ import annotations
@@ -30,6 +31,14 @@ def spec(shared, name: str, **overrides) -> dict:
 @pytest.fixture(scope="module")
 def one_device(shared):
     return run_worker(spec(shared, "one"), 1, shared["cache"])
+
+
+def test_two_devices_rows_per_device_match_one(shared, one_device):
+    two = run_worker(spec(shared, "two", **{"mesh.data": 2, "mesh.fsdp": 1}), 2, shared["cache"])
+    err = max_abs_diff(one_device, two)
+    print(f"1 device vs 2 devices (data 2, the UNet per device), {STEPS} steps: max abs diff "
+          f"{err:.3g}")
+    assert err <= 1e-5
 
 
 @pytest.mark.slow

@@ -21,6 +21,7 @@ import jax.numpy as jnp
 
 from fyp_jax.models.unet3d import UNet3DConditionModel
 from fyp_jax.schedulers import DDPMSchedule
+from fyp_jax.sharding import rows_per_device
 
 
 def draw_noise(key: jax.Array, x0: jax.Array, schedule: DDPMSchedule
@@ -39,10 +40,16 @@ def denoising_loss(unet: UNet3DConditionModel, unet_params: Any, schedule: DDPMS
     """Scalar float32 loss for latents ``x0 [b, f, h, w, c]`` (already scaled for the UNet)."""
     x0 = x0.astype(jnp.float32)
     noisy = schedule.add_noise(x0, noise, t)
-    pred = unet.apply({"params": unet_params}, noisy, t, text, pose_features=pose_features)
+    pred = rows_per_device(_unet_call(unet))(unet_params, noisy, t, text, pose_features)
     target = schedule.training_target(x0, noise, t)
     error = jnp.mean(jnp.square(pred.astype(jnp.float32) - target), axis=tuple(range(1, x0.ndim)))
     return jnp.mean(error * min_snr_weight(schedule, t, snr_gamma))
+
+
+def _unet_call(unet: UNet3DConditionModel):
+    def call(params, noisy, t, text, pose_features):
+        return unet.apply({"params": params}, noisy, t, text, pose_features=pose_features)
+    return call
 
 
 def min_snr_weight(schedule: DDPMSchedule, t: jax.Array, gamma: float) -> jax.Array:

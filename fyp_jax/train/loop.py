@@ -144,7 +144,8 @@ def _train(cfg: Any, task: Task, source: DataSource, workdir: Path, stop: StopOn
     try:
         batch, data_state = next(batches) if first < cfg.num_steps else (None, None)
         for step in range(first + 1, cfg.num_steps + 1):
-            state, metrics = step_fn(state, batch)
+            with jax.set_mesh(mesh):  # the UNet's rows per device (sharding.rows_per_device)
+                state, metrics = step_fn(state, batch)
             step_data_state = data_state
             if step < cfg.num_steps:
                 batch, data_state = next(batches)

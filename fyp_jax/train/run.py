@@ -4,6 +4,7 @@ stage's task and data source, train, and write the result as a model bundle
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import jax
 
 from fyp_jax.bundle import save_bundle
 from fyp_jax.errors import ConfigError
+from fyp_jax.sharding import use_every_cpu_core
 from fyp_jax.train import distributed, stage0, stage1, stage2
 from fyp_jax.train.config_check import check_train_config
 from fyp_jax.train.data import make_source
@@ -54,6 +56,9 @@ def run(cfg: Any, *, stages: Sequence[int]) -> Path:
     if not cfg.workdir:
         raise ConfigError("set --config.workdir=FOLDER (checkpoints, logs and the result go there)")
     check_train_config(cfg)
+    if (cfg.mesh.data, cfg.mesh.fsdp) == (-1, 1) and not cfg.batch_size % (
+            cfg.accum_steps * len(os.sched_getaffinity(0))):
+        use_every_cpu_core()  # each core's device trains the UNet on its own rows
     distributed.initialize(force=cfg.distributed)
     task = build_task(cfg)
     state = train(cfg, task, data_source(cfg, task), cfg.workdir)
