@@ -44,14 +44,14 @@ def use_every_cpu_core() -> None:
         jax.config.update("jax_num_cpu_devices", len(os.sched_getaffinity(0)))
 
 
-def rows_per_device(fn: Callable[..., jax.Array]) -> Callable[..., jax.Array]:
-    """``fn(params, *batched) -> [b, ...]``, each device of the mesh in context
+def rows_per_device(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn(params, *batched) -> [b, ...]`` (or a tuple of such), each device of the mesh in context
     (``jax.set_mesh``) computing its own rows of the batch (the arrays of ``batched``: batch
     first, None allowed) with its own copy of ``params`` (``shard_map``; its backward sums the
     parameter gradients over devices). XLA's partitioner cannot split the attention's
     ``lax.map`` loops and would run them whole on every device. Plain ``fn`` without a mesh of
     several devices, or when the mesh splits parameters (``fsdp`` > 1)."""
-    def call(params: Any, *batched: Any) -> jax.Array:
+    def call(params: Any, *batched: Any) -> Any:
         mesh = jax.sharding.get_abstract_mesh()
         if mesh.empty or mesh.size == 1 or mesh.shape.get("fsdp", 1) != 1:
             return fn(params, *batched)

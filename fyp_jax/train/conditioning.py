@@ -16,6 +16,7 @@ import numpy as np
 
 from fyp_jax.models.clip_text import CLIPTextEncoder
 from fyp_jax.models.vae import AutoencoderKL, encode_video
+from fyp_jax.sharding import rows_per_device
 from fyp_jax.tokenizer import tokenize
 
 
@@ -74,5 +75,6 @@ def video_latents(vae: AutoencoderKL, params: Any, video: jax.Array, key: jax.Ar
                   chunk: int = 8) -> jax.Array:
     """uint8 video ``[b, f, H, W, 3]`` -> diffusion latents ``[b, f, h, w, c]``: one draw from
     the VAE posterior times ``scaling_factor`` (as the original's ``latent_dist.sample()``)."""
-    mean, logvar = encode_video(vae, params, signed_pixels(video), chunk=chunk)
+    encode = rows_per_device(lambda p, v: encode_video(vae, p, v, chunk=chunk))
+    mean, logvar = encode(params, signed_pixels(video))
     return AutoencoderKL.sample(mean, logvar, key) * vae.scaling_factor

@@ -20,6 +20,7 @@ from fyp_jax.bundle import ModelBundle
 from fyp_jax.models.flops import unet_flops
 from fyp_jax.models.vae import AutoencoderKL
 from fyp_jax.schedulers import DDPMSchedule
+from fyp_jax.sharding import rows_per_device
 from fyp_jax.train.conditioning import TextConditioner, signed_pixels
 from fyp_jax.train.diffusion_loss import denoising_loss, draw_noise
 from fyp_jax.train.task import Task, training_unet
@@ -28,13 +29,19 @@ from fyp_jax.train.task import Task, training_unet
 def vae_terms(vae: AutoencoderKL, params: Any, images: jax.Array, key: jax.Array
               ) -> tuple[jax.Array, jax.Array, jax.Array]:
     """(z, reconstruction MSE, KL per latent element) for images in [-1, 1]."""
-    mean, logvar = vae.apply({"params": params}, images, method=vae.encode)
+    mean, logvar = rows_per_device(_vae_method(vae, "encode"))(params, images)
     z = AutoencoderKL.sample(mean, logvar, key)
-    recon = vae.apply({"params": params}, z, method=vae.decode)
+    recon = rows_per_device(_vae_method(vae, "decode"))(params, z)
     mse = jnp.mean(jnp.square(recon.astype(jnp.float32) - images))
     mean, logvar = mean.astype(jnp.float32), logvar.astype(jnp.float32)
     kl = 0.5 * jnp.mean(jnp.square(mean) + jnp.exp(logvar) - 1.0 - logvar)
     return z, mse, kl
+
+
+def _vae_method(vae: AutoencoderKL, name: str):
+    def call(params, x):
+        return vae.apply({"params": params}, x, method=getattr(vae, name))
+    return call
 
 
 def build(cfg: Any, start: ModelBundle) -> Task:
@@ -55,8 +62,8 @@ def build(cfg: Any, start: ModelBundle) -> Task:
         if train_vae:
             z, terms["recon"], terms["kl"] = vae_terms(vae, params["vae"], images, k_vae)
         else:
-            z = AutoencoderKL.sample(*vae.apply({"params": params["vae"]}, images,
-                                                method=vae.encode), k_vae)
+            z = AutoencoderKL.sample(
+                *rows_per_device(_vae_method(vae, "encode"))(params["vae"], images), k_vae)
         if train_denoiser:
             x0 = jax.lax.stop_gradient(z * vae.scaling_factor)[:, None]
             emb = text.embed(params["text_encoder"], batch["input_ids"], k_text)
