@@ -33,6 +33,7 @@ def one_device(shared):
     return run_worker(spec(shared, "one"), 1, shared["cache"])
 
 
+@pytest.mark.slow  # two training processes, ~80 s; tests/test_rows_per_device.py is the quick check
 def test_two_devices_rows_per_device_match_one(shared, one_device):
     two = run_worker(spec(shared, "two", **{"mesh.data": 2, "mesh.fsdp": 1}), 2, shared["cache"])
     err = max_abs_diff(one_device, two)
