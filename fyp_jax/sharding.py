@@ -45,9 +45,9 @@ def use_every_cpu_core() -> None:
 
 
 def rows_per_device(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """``fn(params, *batched) -> [b, ...]`` (or a tuple of such), each device of the mesh in context
-    (``jax.set_mesh``) computing its own rows of the batch (the arrays of ``batched``: batch
-    first, None allowed) with its own copy of ``params`` (``shard_map``; its backward sums the
+    """``fn(params, *batched) -> [b, ...]`` (or a tuple of such), each device of the mesh in
+    context (``jax.set_mesh``) computing its own rows of the batch (the arrays of ``batched``:
+    batch first, None allowed) with its own copy of ``params`` (``shard_map``; its backward sums the
     parameter gradients over devices). XLA's partitioner cannot split the attention's
     ``lax.map`` loops and would run them whole on every device. Plain ``fn`` without a mesh of
     several devices, or when the mesh splits parameters (``fsdp`` > 1)."""
