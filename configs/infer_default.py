@@ -21,7 +21,7 @@ def get_config() -> ml_collections.ConfigDict:
     c.source_prompt = ""             # the source's caption: the inversion's prompt ("": empty)
     c.inversion_steps = ml_collections.config_dict.placeholder(int)  # None: every step
     c.keep = "none"                  # none | background | figure: blended back from the source
-    c.edit_start = "inversion"       # inversion | noise: where the other cells start (noise: SDEdit)
+    c.edit_start = "inversion"       # inversion | noise: where the cells not kept start (SDEdit)
     c.frames = 8                     # 0: every frame of the pose video at the stride
     # Videos longer than `window` frames: overlapping windows fused per step (README, "Long
     # videos"); window None: the model's training clip length, overlap None: window // 4.
