@@ -26,7 +26,7 @@ def get_config() -> ml_collections.ConfigDict:
     d.stride = 1                     # every frame of the pose video (the original: 5)
     d.start = 0
     d.size = "64x64"                 # HEIGHTxWIDTH, one of limits.sizes
-    d.steps = 10                     # as infer.py (README, "Fewer steps")
+    d.steps = 20                     # as infer.py (README, "Fewer steps")
     d.guidance = 7.5
     d.seed = 0
     d.scheduler = "ddim"

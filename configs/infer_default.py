@@ -34,7 +34,7 @@ def get_config() -> ml_collections.ConfigDict:
     c.start = 0
     c.height = 64
     c.width = 64
-    c.steps = 10                     # DDIM: within DDIM-50's intervals (README, "Fewer steps")
+    c.steps = 20                     # DDIM: within DDIM-50's intervals (README, "Fewer steps")
     c.guidance = 7.5
     c.scheduler = "ddim"
     c.eta = 0.0
