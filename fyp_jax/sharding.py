@@ -41,25 +41,31 @@ def use_every_cpu_core() -> None:
               or "xla_force_host_platform_device_count" in os.environ.get("XLA_FLAGS", "")
               or "JAX_COORDINATOR_ADDRESS" in os.environ)
     if not chosen and not xla_bridge.backends_are_initialized():
-        jax.config.update("jax_num_cpu_devices", len(os.sched_getaffinity(0)))
+        jax.config.update("jax_num_cpu_devices", cpu_cores())
 
 
-def rows_per_device(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """``fn(params, *batched) -> [b, ...]`` (or a tuple of such), each device of the mesh in
-    context (``jax.set_mesh``) computing its own rows of the batch (the arrays of ``batched``:
-    batch first, None allowed) with its own copy of ``params`` (``shard_map``; its backward sums the
-    parameter gradients over devices). XLA's partitioner cannot split the attention's
-    ``lax.map`` loops and would run them whole on every device. Plain ``fn`` without a mesh of
-    several devices, or when the mesh splits parameters (``fsdp`` > 1)."""
-    def call(params: Any, *batched: Any) -> Any:
-        mesh = jax.sharding.get_abstract_mesh()
-        if mesh.empty or mesh.size == 1 or mesh.shape.get("fsdp", 1) != 1:
-            return fn(params, *batched)
+def rows_per_device(fn: Callable[..., Any], mesh: Mesh | None = None) -> Callable[..., Any]:
+    """``fn(whole, *batched) -> [b, ...]`` (or a tuple of such), each device of ``mesh`` (None:
+    the mesh in context, ``jax.set_mesh``) computing its own rows of the batch (the arrays of
+    ``batched``: batch first, None allowed) with its own copy of ``whole`` (the parameters, and
+    anything else without a batch axis; ``shard_map``, whose backward sums their gradients over
+    devices). XLA's partitioner cannot split the attention's ``lax.map`` loops and would run
+    them whole on every device. Plain ``fn`` without a mesh of several devices, or when the mesh
+    splits parameters (``fsdp`` > 1)."""
+    def call(whole: Any, *batched: Any) -> Any:
+        devices = jax.sharding.get_abstract_mesh() if mesh is None else mesh
+        if devices.empty or devices.size == 1 or devices.shape.get("fsdp", 1) != 1:
+            return fn(whole, *batched)
         specs = jax.tree.map(lambda _: BATCH_SPEC, batched)
-        return jax.shard_map(fn, in_specs=(PartitionSpec(), *specs), out_specs=BATCH_SPEC,
-                             check_vma=False)(params, *batched)
+        return jax.shard_map(fn, mesh=devices, in_specs=(PartitionSpec(), *specs),
+                             out_specs=BATCH_SPEC, check_vma=False)(whole, *batched)
 
     return call
+
+
+def cpu_cores() -> int:
+    """The CPU cores this process may run on."""
+    return len(os.sched_getaffinity(0))
 
 
 def local_mesh() -> Mesh | None:

@@ -19,13 +19,14 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
-from jax.sharding import NamedSharding, PartitionSpec
+from jax.sharding import NamedSharding
 
 from fyp_jax.compile_options import tuned_jit
 from fyp_jax.errors import ConfigError
 from fyp_jax.models.unet3d import UNet3DConditionModel
 from fyp_jax.pipeline.editing import blend
 from fyp_jax.pipeline.windows import Windows, fused_prediction
+from fyp_jax.sharding import rows_per_device
 
 
 def guided_prediction(
@@ -73,16 +74,15 @@ def _pairs(a: jax.Array, b: jax.Array) -> jax.Array:
 def _unet_on_shards(unet: UNet3DConditionModel, split: NamedSharding | None,
                     return_deep: bool) -> Callable:
     """``(params, x, t, text, feats, deep) -> the UNet's output``; with ``split``, each device
-    computes its own rows (the parameters replicated)."""
-    def call(params, x, t, text, feats, deep):
+    of its mesh computes its own rows (``sharding.rows_per_device``: the parameters and the
+    timestep replicated)."""
+    def call(whole, x, text, feats, deep):
+        params, t = whole
         return unet.apply({"params": params}, x, t, text, pose_features=feats,
                           deep_features=deep, return_deep=return_deep)
 
-    if split is None:
-        return call
-    rows, whole = split.spec, PartitionSpec()
-    return jax.shard_map(call, mesh=split.mesh, in_specs=(whole, rows, whole, rows, rows, rows),
-                         out_specs=rows)
+    run = call if split is None else rows_per_device(call, split.mesh)
+    return lambda params, x, t, text, feats, deep: run((params, t), x, text, feats, deep)
 
 
 def cached_prediction(predict: Callable[..., Any], i: jax.Array, deep: jax.Array,

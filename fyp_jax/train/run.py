@@ -4,7 +4,6 @@ stage's task and data source, train, and write the result as a model bundle
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ import jax
 
 from fyp_jax.bundle import save_bundle
 from fyp_jax.errors import ConfigError
-from fyp_jax.sharding import use_every_cpu_core
+from fyp_jax.sharding import cpu_cores, use_every_cpu_core
 from fyp_jax.train import distributed, stage0, stage1, stage2
 from fyp_jax.train.config_check import check_train_config
 from fyp_jax.train.data import make_source
@@ -57,7 +56,7 @@ def run(cfg: Any, *, stages: Sequence[int]) -> Path:
         raise ConfigError("set --config.workdir=FOLDER (checkpoints, logs and the result go there)")
     check_train_config(cfg)
     if (cfg.mesh.data, cfg.mesh.fsdp) == (-1, 1) and not cfg.batch_size % (
-            cfg.accum_steps * len(os.sched_getaffinity(0))):
+            cfg.accum_steps * cpu_cores()):
         use_every_cpu_core()  # each core's device trains the UNet on its own rows
     distributed.initialize(force=cfg.distributed)
     task = build_task(cfg)
