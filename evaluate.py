@@ -52,6 +52,9 @@ flags.DEFINE_string("fusion", "pyramid", "--task long: flat | pyramid")
 flags.DEFINE_integer("shift", 0, "--task long: frames the windows move per step")
 flags.DEFINE_integer("draws", 4, "--task multi: scenes per held-out combination (each its "
                      "own sampling seed)")
+flags.DEFINE_enum("multi_method", "caption", ["caption", "people"], "--task multi: caption "
+                  "(the scene's caption on the whole skeleton) or people (one caption per "
+                  "figure on its own skeleton, composed by region: Pipeline.people)")
 flags.DEFINE_string("pose_videos", "../shared/pose_examples", "--task real: folder whose "
                     "skeleton videos are used (videos of people in it are skipped)")
 flags.DEFINE_string("phrase", "dancing", "--task real: the captions' motion words")
@@ -61,6 +64,8 @@ flags.DEFINE_string("methods", "edit,blended,inversion,noise", "--task edit: edi
                     "inverted under the source caption, the rest blended back), blended (the "
                     "same, the edited part from fresh noise), inversion (the original's "
                     "use_inv_latent), noise (generation with the new caption)")
+flags.DEFINE_float("keep_until", 1.0, "--task edit: share of the steps through which the "
+                   "edit and blended methods blend the kept part back (SamplingOptions.keep_until)")
 flags.DEFINE_string("clip", None, "local CLIP checkpoint folder: adds CLIP score and CLIP frame "
                     "consistency")
 flags.DEFINE_string("out", "", "folder for report.json and sample videos (default: a new "
@@ -80,7 +85,8 @@ def check() -> Path:
     for name in ("num", "frames", "size", "draws"):
         if FLAGS[name].value < 1:
             raise ConfigError(f"--{name} must be at least 1, got {FLAGS[name].value}")
-    SamplingOptions(num_steps=FLAGS.steps, guidance_scale=FLAGS.guidance, seed=FLAGS.seed).check()
+    SamplingOptions(num_steps=FLAGS.steps, guidance_scale=FLAGS.guidance, seed=FLAGS.seed,
+                    keep_until=FLAGS.keep_until).check()
     if FLAGS.task == "steps":
         steps_flags()
     if FLAGS.task == "long":
@@ -211,7 +217,7 @@ def run_multi(bundle, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     report = evaluate_multi(bundle, draws=FLAGS.draws, frames=FLAGS.frames, size=FLAGS.size,
                             options=options, on_videos=on_videos, on_report=on_report,
-                            log=lambda line: print(line, flush=True))
+                            log=lambda line: print(line, flush=True), method=FLAGS.multi_method)
     print(table(report["summary"]))
     print(f"wrote {out / 'report.json'} and {out / 'multi_table.md'}")
 
@@ -246,7 +252,7 @@ def run_edit(bundle, out: Path) -> None:
     options = SamplingOptions(num_steps=FLAGS.steps, guidance_scale=FLAGS.guidance)
     report = evaluate_edits(bundle, attributes=attributes, methods=methods,
                             num_examples=FLAGS.num, frames=FLAGS.frames, size=FLAGS.size,
-                            options=options, seeds=seeds,
+                            options=options, seeds=seeds, keep_until=FLAGS.keep_until,
                             log=lambda line: print(line, flush=True), on_videos=on_videos)
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.json").write_text(json.dumps(report, indent=1))

@@ -125,7 +125,8 @@ def options(cfg):
                            shift=cfg.shift, cache_interval=cfg.cache_interval,
                            timestep_spacing=cfg.timestep_spacing or None,
                            source_prompt=cfg.source_prompt, inversion_steps=cfg.inversion_steps,
-                           keep=cfg.keep, edit_start=cfg.edit_start)
+                           keep=cfg.keep, edit_start=cfg.edit_start,
+                           keep_until=cfg.keep_until)
 
 
 def load(cfg):

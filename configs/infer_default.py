@@ -22,6 +22,7 @@ def get_config() -> ml_collections.ConfigDict:
     c.inversion_steps = ml_collections.config_dict.placeholder(int)  # None: every step
     c.keep = "none"                  # none | background | figure: blended back from the source
     c.edit_start = "inversion"       # inversion | noise: where the cells not kept start (SDEdit)
+    c.keep_until = 1.0               # share of the steps that blend `keep` back (1: all)
     c.frames = 8                     # 0: every frame of the pose video at the stride
     # Videos longer than `window` frames: overlapping windows fused per step (README, "Long
     # videos"); window None: the model's training clip length, overlap None: window // 4.

@@ -21,6 +21,7 @@ from fyp_jax.data.poseworld import (
     HELD_OUT_STYLES,
     STYLES,
     caption,
+    figure_captions,
     figure_masks,
     parse_caption,
     render_scene,
@@ -127,6 +128,9 @@ def test_captions_parse_back_to_their_scenes():
             styles |= set(scene.styles)
     assert counts == {1, 2, 3} and REAL_MOTION in motions and styles == set(STYLES)
     assert parse_caption("a red figure waving on a sunset background").figures == (("red", "filled"),)
+    assert figure_captions("a red figure and a blue striped figure moving on a grass background") == [
+        "a red figure moving on a grass background",
+        "a blue striped figure moving on a grass background"]
     for bad in ("a red figure", "a teal figure waving on a sky background",
                 "a red figure and a blue figure and a red figure and a red figure moving on a sky"
                 " background", "a red shiny figure waving on a sky background"):

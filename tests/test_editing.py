@@ -52,7 +52,7 @@ def test_edit_options_compile_nothing(tiny_pipe, source):
     first = tiny_pipe(["a figure"], skeleton, options=BASE, source_video=source, **KW)
     assert first.shape == (1, 2, 64, 64, 3) and first.dtype == np.uint8
     variants = [dict(source_prompt="a red figure"), dict(inversion_steps=1), dict(keep="figure"),
-                dict(edit_start="noise")]
+                dict(edit_start="noise"), dict(keep="figure", keep_until=0.5)]
     counter = CompileCounter()
     for change in variants:
         options = SamplingOptions(**{**BASE.__dict__, **change})
@@ -84,6 +84,17 @@ def test_keeping_everything_returns_the_source(tiny_pipe, source):
     diff = lambda a: np.abs(a.astype(int) - reconstruction).max()  # noqa: E731
     assert diff(kept) <= 1  # float rounding inside other fusions
     assert diff(free) > 20
+    # keep_until: blending for none of the steps is no blending; for the first of two, the
+    # last step runs free from the source's first level
+    def until(share: float) -> np.ndarray:
+        options = SamplingOptions(num_steps=2, guidance_scale=7.5, keep="figure",
+                                  keep_until=share)
+        return tiny_pipe(["a red figure dancing"], everywhere, source_video=source, **KW,
+                         options=options)[0]
+
+    np.testing.assert_array_equal(until(0.0), free)
+    half = until(0.5)
+    assert diff(half) > 2 and np.abs(half.astype(int) - free).max() > 2
 
 
 def test_noise_start_is_sdedit_outside_the_kept_cells(tiny_pipe, source):
@@ -129,6 +140,8 @@ def test_noise_start_is_sdedit_outside_the_kept_cells(tiny_pipe, source):
     (dict(edit_start="fresh"), {}, "unknown edit_start"),
     (dict(edit_start="noise"), dict(source_video=None), "apply to an edit"),
     (dict(keep="all"), {}, "unknown keep"),
+    (dict(keep_until=1.5), {}, "keep_until is a share of the sampling steps"),
+    (dict(keep_until=0.5), dict(source_video=None), "apply to an edit"),
     (dict(inversion_steps=3), {}, "inversion_steps must be between 1 and num_steps"),
     (dict(keep="background"), dict(skeleton=None), "takes the figure from the skeleton"),
     (dict(keep="background"), dict(source_video=None), "apply to an edit"),

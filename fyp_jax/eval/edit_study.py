@@ -41,27 +41,29 @@ def check_methods(names: Sequence[str]) -> None:
 
 
 def method_call(method: str, attribute: str, options: SamplingOptions, sources: np.ndarray,
-                captions: list[str]) -> tuple[SamplingOptions, dict]:
-    """(options, extra Pipeline arguments) of ``method`` for a batch of source clips."""
+                captions: list[str], keep_until: float = 1.0) -> tuple[SamplingOptions, dict]:
+    """(options, extra Pipeline arguments) of ``method`` for a batch of source clips;
+    ``keep_until``: the blending methods' :class:`SamplingOptions` field."""
     if method == "noise":
         return options, {}
     if method == "inversion":
         return options, dict(source_video=sources)
     keep = "figure" if attribute == "background" else "background"
     start = "noise" if method == "blended" else "inversion"
-    return (dataclasses.replace(options, keep=keep, edit_start=start),
+    return (dataclasses.replace(options, keep=keep, edit_start=start, keep_until=keep_until),
             dict(source_video=sources, source_prompts=captions))
 
 
 def evaluate_edits(bundle: ModelBundle, *, attributes: Sequence[str], methods: Sequence[str],
                    num_examples: int, frames: int, size: int, options: SamplingOptions,
-                   seeds: Sequence[int], batch: int = 7, world_seed: int = 0,
+                   seeds: Sequence[int], keep_until: float = 1.0, batch: int = 7,
+                   world_seed: int = 0,
                    on_videos: Callable[[str, str, list[str], np.ndarray, np.ndarray], None]
                    | None = None, log: Callable[[str], None] = print) -> dict:
     """Per (method, attribute): the mean of every score of :data:`SCORES` with its interval,
     and per-clip scores. Clip k is evaluation example k; its new value is drawn from
     ``(world_seed, k)``. ``on_videos(method, attribute, captions, sources, videos)`` sees
-    every batch."""
+    every batch. ``keep_until``: see :func:`method_call`."""
     pipe = Pipeline(bundle, local_mesh())
     scenes = [sample_scene(world_seed, "eval", k) for k in range(num_examples)]
     rendered = [render_scene(s, size, frames) for s in scenes]
@@ -79,7 +81,7 @@ def evaluate_edits(bundle: ModelBundle, *, attributes: Sequence[str], methods: S
                     prompts = [t.caption for t in targets[part]]
                     opts, extra = method_call(
                         method, attribute, dataclasses.replace(options, seed=seed + start),
-                        sources[part], [s.caption for s in scenes[part]])
+                        sources[part], [s.caption for s in scenes[part]], keep_until)
                     videos = pipe(prompts, skeletons[part], frames=frames, height=size,
                                   width=size, options=opts, **extra)
                     if on_videos is not None:
@@ -94,7 +96,8 @@ def evaluate_edits(bundle: ModelBundle, *, attributes: Sequence[str], methods: S
             rows.append(row)
             log(line(row))
     return dict(num_examples=num_examples, frames=frames, size=size, steps=options.num_steps,
-                guidance=options.guidance_scale, seeds=list(seeds), rows=rows,
+                guidance=options.guidance_scale, seeds=list(seeds), keep_until=keep_until,
+                rows=rows,
                 per_clip=per_clip)
 
 

@@ -24,17 +24,20 @@ from fyp_jax.data.poseworld import (
     HELD_OUT_GROUPS,
     HELD_OUT_TRIPLES,
     Scene,
+    figure_captions,
     figure_masks,
     render_scene,
     sample_scene,
 )
 from fyp_jax.data.poseworld.draw import draw_background
+from fyp_jax.errors import ConfigError
 from fyp_jax.eval.intervals import bootstrap_mean
 from fyp_jax.eval.multi_metrics import METRICS, score_scene
 from fyp_jax.eval.poseworld import EVAL_OPTIONS, skeleton_video
 from fyp_jax.pipeline import Pipeline, SamplingOptions
 from fyp_jax.sharding import local_mesh
 
+METHODS = ("caption", "people")
 # The must-show group: "a red figure and a blue figure ..." on a 2-person skeleton.
 RED_BLUE = ("red", "blue")
 
@@ -75,10 +78,16 @@ def evaluate_multi(
     on_videos: Callable[[list[MultiClip], np.ndarray, np.ndarray], None] | None = None,
     on_report: Callable[[dict], None] | None = None,
     log: Callable[[str], None] = print,
+    method: str = "caption",
 ) -> dict:
     """Per-clip scores and the summary (`summarize`) of ``clips`` (default: `multi_clips` of
     ``draws``). Clip i is sampled with seed ``options.seed + i``. ``on_videos(clips, skeletons,
-    videos)`` sees every generated batch, ``on_report(report)`` the report so far after it."""
+    videos)`` sees every generated batch, ``on_report(report)`` the report so far after it.
+    ``method`` (:data:`METHODS`): ``caption``, the scene's caption on the whole skeleton;
+    ``people``, the caption for the scene and one single-figure caption per figure on its own
+    skeleton, composed by region (:meth:`Pipeline.people`; a one-figure clip is sampled as by
+    ``caption``)."""
+    check_method(method)
     pipe = Pipeline(bundle, local_mesh())
     backgrounds = {n: draw_background(b, size, size) for n, b in BACKGROUNDS.items()}
     clips = multi_clips(draws, world_seed) if clips is None else clips
@@ -87,9 +96,19 @@ def evaluate_multi(
         chunk = clips[start:start + batch]
         rendered = [render_scene(c.scene, size, frames) for c in chunk]
         skeletons = np.stack([skeleton_video(keypoints, size) for _, keypoints in rendered])
-        videos = pipe([c.scene.caption for c in chunk], skeletons, frames=frames, height=size,
-                      width=size, options=options,
-                      seeds=[options.seed + start + i for i in range(len(chunk))])
+        seeds = [options.seed + start + i for i in range(len(chunk))]
+        alone = [method == "people" and len(c.scene.figures) > 1 for c in chunk]
+        together = [i for i, a in enumerate(alone) if not a]
+        videos = np.zeros((len(chunk), frames, size, size, 3), np.uint8)
+        if together:
+            videos[together] = pipe([chunk[i].scene.caption for i in together],
+                                    skeletons[together], frames=frames, height=size, width=size,
+                                    options=options, seeds=[seeds[i] for i in together])
+        for i in np.flatnonzero(alone):
+            scene = chunk[i].scene
+            videos[i] = pipe.people(scene.caption, figure_captions(scene.caption), rendered[i][1],
+                                    frames=frames, height=size, width=size,
+                                    options=dataclasses.replace(options, seed=seeds[i]))
         if on_videos is not None:
             on_videos(chunk, skeletons, videos)
         for clip, (truth, _), video in zip(chunk, rendered, videos, strict=True):
@@ -99,12 +118,18 @@ def evaluate_multi(
                              caption=clip.scene.caption, colors=list(clip.scene.colors),
                              figures=len(clip.scene.figures), **scores))
         log(f"{len(rows)}/{len(clips)} clips, {time.perf_counter() - started:.0f} s")
-        report = dict(draws=draws, frames=frames, size=size, steps=options.num_steps,
+        report = dict(method=method, draws=draws, frames=frames, size=size,
+                      steps=options.num_steps,
                       guidance=options.guidance_scale, seconds=time.perf_counter() - started,
                       clips=len(rows), summary=summarize(rows), per_clip=rows)
         if on_report is not None:
             on_report(report)
     return report
+
+
+def check_method(method: str) -> None:
+    if method not in METHODS:
+        raise ConfigError(f"unknown method {method!r}; known: {', '.join(METHODS)}")
 
 
 def summarize(rows: list[dict]) -> dict:

@@ -35,6 +35,7 @@ from fyp_jax.bundle import ModelBundle
 from fyp_jax.errors import ConfigError
 from fyp_jax.pipeline import programs
 from fyp_jax.pipeline.editing import check_edit_start, check_keep, keep_mask
+from fyp_jax.pipeline.regions import person_regions, person_skeletons
 from fyp_jax.pipeline.sampling_loop import (
     check_eta,
     deep_feature_shape,
@@ -43,6 +44,7 @@ from fyp_jax.pipeline.sampling_loop import (
     uses_guidance,
 )
 from fyp_jax.pipeline.windows import Windows
+from fyp_jax.pose import render_pose
 from fyp_jax.schedulers import SCHEDULERS, make_scheduler
 from fyp_jax.schedulers.spacing import SPACINGS
 from fyp_jax.tokenizer import tokenize
@@ -83,7 +85,9 @@ class SamplingOptions:
     the source blended back after every step, the figure being the dilated skeleton;
     ``edit_start`` ("inversion" | "noise") is where the other cells start: the inversion, or
     the source noised afresh with the call's seed (SDEdit; with ``keep``, blended latent
-    diffusion). All four are traced: changing them compiles nothing.
+    diffusion); ``keep_until`` is the share of the sampling steps after which ``keep`` is
+    blended back (1: every step; less lets the last steps blend the kept part into the new
+    surroundings). All five are traced: changing them compiles nothing.
     """
 
     num_steps: int = 50
@@ -104,6 +108,7 @@ class SamplingOptions:
     inversion_steps: int | None = None
     keep: str = "none"
     edit_start: str = "inversion"
+    keep_until: float = 1.0
 
     def windows(self, clip_frames: int | None = None) -> Windows:
         """The window schedule, the defaults resolved for a model trained on clips of
@@ -142,6 +147,9 @@ class SamplingOptions:
                               f"({self.num_steps}), got {self.inversion_steps}")
         check_keep(self.keep)
         check_edit_start(self.edit_start)
+        if not 0 <= self.keep_until <= 1:
+            raise ConfigError(f"keep_until is a share of the sampling steps, between 0 and 1; "
+                              f"got {self.keep_until}")
         # Without a window, the model's default is unknown here: check against the smallest
         # window the overlap allows (Pipeline checks again against the model's).
         self.windows(clip_frames=max(self.overlap or 0, 0) + 1).check()
@@ -209,6 +217,33 @@ class Pipeline:
                              source_prompts=source_prompts)
         return np.asarray(to_host(video))[:len(prompts)]
 
+    def people(self, prompt: str, person_prompts: Sequence[str], keypoints: np.ndarray, *,
+               frames: int, height: int, width: int, options: SamplingOptions = SamplingOptions(),
+               progress: Callable[[int], None] | None = None) -> np.ndarray:
+        """One video ``uint8 [frames, height, width, 3]`` of several people: ``prompt`` for the
+        whole scene, ``person_prompts`` one per person, each for its figure
+        (:mod:`fyp_jax.pipeline.regions`); ``keypoints [frames, P, 17, 3]``, pixels of a
+        ``height x width`` frame, people in the order of ``person_prompts``. Sampled with seed
+        ``options.seed``; costs 1 + P rows of a batch."""
+        from fyp_jax.train.distributed import to_host
+
+        keypoints = np.asarray(keypoints, np.float32)
+        if keypoints.ndim != 4 or keypoints.shape[0] != frames or keypoints.shape[2:] != (17, 3):
+            raise ConfigError(f"keypoints of shape {keypoints.shape}: expected "
+                              f"({frames}, people, 17, 3)")
+        if len(person_prompts) != keypoints.shape[1]:
+            raise ConfigError(f"{len(person_prompts)} person prompts for {keypoints.shape[1]} "
+                              "people: give one per person")
+        check_size(self.bundle, height, width)
+        people = person_skeletons(keypoints, height, width)
+        whole = np.stack([render_pose(k, height, width) for k in keypoints]) / np.float32(255)
+        prompts = [prompt, *person_prompts]
+        video = self._sample(prompts, np.concatenate([whole[None], people]), frames=frames,
+                             height=height, width=width, options=options, progress=progress,
+                             seeds=[options.seed] * len(prompts),
+                             regions=person_regions(people, self.bundle.vae_factor))
+        return np.asarray(to_host(video))[0]
+
     def local_videos(self, prompts: Sequence[str], skeleton: np.ndarray | None,
                      **kwargs: Any) -> dict[int, np.ndarray]:
         """As ``__call__`` (same arguments), but only the videos held by this process:
@@ -249,7 +284,8 @@ class Pipeline:
                 progress: Callable[[int], None] | None = None,
                 source_video: np.ndarray | None = None, seeds: Sequence[int] | None = None,
                 negative_prompts: Sequence[str] | None = None,
-                source_prompts: Sequence[str] | None = None) -> jax.Array:
+                source_prompts: Sequence[str] | None = None,
+                regions: np.ndarray | None = None) -> jax.Array:
         bundle = self.bundle
         scheduler = self._check(prompts, skeleton, frames, height, width, options, source_video)
         b = len(prompts)
@@ -294,6 +330,9 @@ class Pipeline:
             first = options.num_steps - (options.inversion_steps or options.num_steps)
             state, source = self._invert(source_video, source_prompts, pose, feats, state[0],
                                          rows, per_row, options, scheduler)
+        if regions is not None:
+            pad_rows = np.zeros((rows - b, *regions.shape[1:]), np.float32)
+            regions = self._put(np.concatenate([regions, pad_rows]), per_row)
         if options.cache_interval > 1:
             deep = deep_feature_shape(unet, self.params["unet"], *jax.tree.map(
                 lambda a: jax.ShapeDtypeStruct(a.shape, a.dtype), (state[0], text_cond, feats)),
@@ -310,7 +349,7 @@ class Pipeline:
             return run_steps_jit(unet, self.params["unet"], state, text_uncond, text_cond, feats,
                                  self._put(np.int32(start), self._replicated),
                                  self._put(np.int32(stop), self._replicated), *scalars, source,
-                                 **static)
+                                 regions, **static)
 
         latents = stepwise(advance, state, options.num_steps, progress, first)[0]
         return programs.decode(self.params["vae"], latents, vae=bundle.modules["vae"],
@@ -321,7 +360,8 @@ class Pipeline:
                 per_row: jax.sharding.Sharding | None, options: SamplingOptions,
                 scheduler: Any) -> tuple[Any, tuple[jax.Array, jax.Array]]:
         """An edit's start: (the sampling state at its first step, (the source's inversion
-        trajectory, the kept cells' mask)) for the ``run_steps`` loop; ``noise``: the call's
+        trajectory, the kept cells' mask, the first step not blended)) for the ``run_steps``
+        loop; ``noise``: the call's
         initial noise (``options.edit_start="noise"``)."""
         bundle = self.bundle
         video = np.asarray(source_video, np.uint8)
@@ -347,7 +387,8 @@ class Pipeline:
             text_encoder=text_encoder, unet=bundle.modules["unet"], scheduler=scheduler,
             num_steps=options.num_steps, chunk=options.decode_chunk, rows=rows,
             batch=per_row)
-        return state, (trajectory, mask)
+        until = options.num_steps - inverted + round(options.keep_until * inverted)
+        return state, (trajectory, mask, self._put(np.int32(until), self._replicated))
 
     def _check(self, prompts: Sequence[str], skeleton: np.ndarray | None, frames: int,
                height: int, width: int, options: SamplingOptions,
@@ -392,9 +433,9 @@ class Pipeline:
                 raise ConfigError(f"keep={options.keep!r} takes the figure from the skeleton: "
                                   "give a pose (or keep='none')")
         elif (options.source_prompt, options.inversion_steps, options.keep,
-              options.edit_start) != ("", None, "none", "inversion"):
-            raise ConfigError("source_prompt, inversion_steps, keep and edit_start apply to an "
-                              "edit: give a source video")
+              options.edit_start, options.keep_until) != ("", None, "none", "inversion", 1.0):
+            raise ConfigError("source_prompt, inversion_steps, keep, edit_start and keep_until "
+                              "apply to an edit: give a source video")
         return scheduler
 
 

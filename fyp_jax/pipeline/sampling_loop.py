@@ -25,6 +25,7 @@ from fyp_jax.compile_options import tuned_jit
 from fyp_jax.errors import ConfigError
 from fyp_jax.models.unet3d import UNet3DConditionModel
 from fyp_jax.pipeline.editing import blend
+from fyp_jax.pipeline.regions import compose
 from fyp_jax.pipeline.windows import Windows, fused_prediction
 from fyp_jax.sharding import rows_per_device
 
@@ -123,7 +124,8 @@ def run_steps(unet: UNet3DConditionModel, params: Any, state: tuple[jax.Array, A
               text_uncond: jax.Array, text_cond: jax.Array,
               pose_features: Sequence[jax.Array] | None, start: jax.Array, stop: jax.Array,
               guidance_scale: jax.Array, eta: jax.Array, seed: jax.Array,
-              source: tuple[jax.Array, jax.Array] | None = None, *, scheduler: Any,
+              source: tuple[jax.Array, jax.Array, jax.Array] | None = None,
+              regions: jax.Array | None = None, *, scheduler: Any,
               num_steps: int, cfg: bool, windows: Windows | None = None,
               cache_interval: int = 1, split: NamedSharding | None = None
               ) -> tuple[jax.Array, Any]:
@@ -134,9 +136,12 @@ def run_steps(unet: UNet3DConditionModel, params: Any, state: tuple[jax.Array, A
     draws from ``fold_in(key(seed), i)``, so chunking the range never changes the result.
     ``windows``: a video longer than ``windows.size`` frames is predicted window by window and
     fused (:mod:`fyp_jax.pipeline.windows`); a shorter one exactly as without it.
-    ``source = (trajectory, mask)``: an edit (:mod:`fyp_jax.pipeline.editing`): after step i the
-    latents take ``trajectory[num_steps - 1 - i]`` (the source's inversion at the level step i
-    reaches, ``[num_steps + 1, 1, f, h, w, c]``) where ``mask [1, f, h, w, 1]`` is 1.
+    ``source = (trajectory, mask, until)``: an edit (:mod:`fyp_jax.pipeline.editing`): after
+    step i < ``until`` (int32 scalar) the latents take ``trajectory[num_steps - 1 - i]`` (the
+    source's inversion at the level step i reaches, ``[num_steps + 1, 1, f, h, w, c]``) where
+    ``mask [1, f, h, w, 1]`` is 1; the steps from ``until`` on run free.
+    ``regions [rows, f, h, w, 1]``: the rows are the people of one video, their predictions
+    composed by these one-hot masks after every UNet call (:mod:`fyp_jax.pipeline.regions`).
     ``split``: the guided batch's sharding, see :func:`guided_prediction`.
     """
     ts = jnp.asarray(scheduler.timesteps(num_steps))
@@ -157,9 +162,12 @@ def run_steps(unet: UNet3DConditionModel, params: Any, state: tuple[jax.Array, A
                                              cache_interval)
         else:
             eps = predict(x, pose_features)
+        if regions is not None:
+            eps = compose(eps, regions)
         x, sched_carry = scheduler.step(eps, i, ts, x, sched_carry, **step_kwargs)
         if source is not None:
-            x = blend(x, source[0][num_steps - 1 - i], source[1])
+            trajectory, mask, until = source
+            x = blend(x, trajectory[num_steps - 1 - i], mask * (i < until))
         return (x, sched_carry, *deep)
 
     return jax.lax.fori_loop(start, stop, body, state)

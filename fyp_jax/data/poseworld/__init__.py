@@ -26,6 +26,7 @@ from fyp_jax.data.poseworld.vocabulary import (
     TRAIN_TRIPLES,
     CaptionParts,
     caption,
+    figure_captions,
     parse_caption,
     scene_caption,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "TRAIN_TRIPLES",
     "caption",
     "figure_masks",
+    "figure_captions",
     "parse_caption",
     "render_scene",
     "sample_scene",

@@ -191,6 +191,15 @@ def parse_caption(text: str) -> CaptionParts:
     return CaptionParts(tuple(figures), phrase, background)
 
 
+def figure_captions(text: str) -> list[str]:
+    """One caption per figure a caption of the grammar above names, left to right: the figure
+    alone, doing the caption's motion on its background ("a red figure and a blue figure
+    dancing on a grass background" -> "a red figure dancing on a grass background", "a blue
+    figure dancing on a grass background"); ValueError for any other text."""
+    parts = parse_caption(text)
+    return [scene_caption((figure,), parts.motion, parts.background) for figure in parts.figures]
+
+
 def visible(color: str, background: str) -> bool:
     """Whether a figure of `color` stands out from every color of `background`."""
     figure, scene = COLORS[color], BACKGROUNDS[background]
