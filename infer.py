@@ -112,7 +112,24 @@ def check(cfg) -> None:
     if cfg.frames == 0 and (not cfg.pose or cfg.prompts_file):
         raise ConfigError("--frames 0 / all takes the frame count from --pose: give a pose video "
                           "(and no --prompts_file)")
+    check_people(cfg)
     options(cfg).check()
+
+
+def check_people(cfg) -> None:
+    """--config.per_person's errors: a pose with people to tell apart, a prompt per person."""
+    if cfg.person_prompts and not cfg.per_person:
+        raise ConfigError("--config.person_prompts go with --config.per_person=True")
+    if cfg.per_person:
+        if cfg.prompts_file or cfg.source_video or not cfg.pose:
+            raise ConfigError("--config.per_person takes a --pose of several people and "
+                              "--prompt, not --prompts_file or --source_video")
+        people = pose_keypoints(cfg).shape[1]
+        for prompt in cfg.prompts:
+            named = len(person_prompts(cfg, prompt))
+            if named != people:
+                raise ConfigError(f"--config.per_person: {named} person prompt(s) for the "
+                                  f"{people} people of {cfg.pose}; give one per person")
 
 
 def options(cfg):
@@ -127,6 +144,20 @@ def options(cfg):
                            source_prompt=cfg.source_prompt, inversion_steps=cfg.inversion_steps,
                            keep=cfg.keep, edit_start=cfg.edit_start,
                            keep_until=cfg.keep_until)
+
+
+def person_prompts(cfg, prompt: str) -> list[str]:
+    """--config.per_person: the prompt of each person, left to right."""
+    if cfg.person_prompts:
+        return list(cfg.person_prompts)
+    from fyp_jax.data.poseworld import figure_captions
+
+    try:
+        return figure_captions(prompt)
+    except ValueError:
+        raise ConfigError(f"--config.per_person cannot split {prompt!r} into its figures (only "
+                          "PoseWorld captions split); give --config.person_prompts, one per "
+                          "person, left to right") from None
 
 
 def load(cfg):
@@ -213,11 +244,15 @@ def run_prompts(cfg, bundle) -> None:
     warn_unknown_words(bundle, cfg.prompts)
     pipe = make_pipeline(cfg, bundle)
     t0 = time.perf_counter()
-    with tqdm(total=cfg.steps, desc="denoising", unit="step",
+    runs = len(cfg.prompts) if cfg.per_person else 1
+    with tqdm(total=cfg.steps * runs, desc="denoising", unit="step",
               disable=not distributed.is_primary()) as bar:
-        videos = pipe(list(cfg.prompts), skeleton, frames=cfg.frames, height=cfg.height,
-                      width=cfg.width, options=options(cfg), progress=lambda i: bar.update(1),
-                      source_video=source)
+        if cfg.per_person:
+            videos = people_videos(cfg, pipe, lambda i: bar.update(1))
+        else:
+            videos = pipe(list(cfg.prompts), skeleton, frames=cfg.frames, height=cfg.height,
+                          width=cfg.width, options=options(cfg),
+                          progress=lambda i: bar.update(1), source_video=source)
     if not distributed.is_primary():
         return
     paths = write_outputs(cfg.out, list(cfg.prompts), videos, skeleton, cfg.fps)
@@ -225,6 +260,29 @@ def run_prompts(cfg, bundle) -> None:
           f"in {time.perf_counter() - t0:.1f} s:")
     for p in paths:
         print(f"  {p}")
+
+
+def pose_keypoints(cfg):
+    from fyp_jax.pose import load_pose_keypoints
+
+    return load_pose_keypoints(cfg.pose, cfg.frames, stride=cfg.stride, start=cfg.start,
+                               size=(cfg.height, cfg.width), fps=cfg.fps, extract=cfg.extract,
+                               progress=False)
+
+
+def people_videos(cfg, pipe, progress):
+    """--config.per_person: one video per prompt, each person of --pose its own prompt."""
+    import dataclasses
+
+    import numpy as np
+
+    keypoints = pose_keypoints(cfg)
+    sampling = options(cfg)
+    return np.stack([
+        pipe.people(prompt, person_prompts(cfg, prompt), keypoints, frames=cfg.frames,
+                    height=cfg.height, width=cfg.width, progress=progress,
+                    options=dataclasses.replace(sampling, seed=sampling.seed + i))
+        for i, prompt in enumerate(cfg.prompts)])
 
 
 def run_jobs(cfg, bundle) -> None:

@@ -23,6 +23,11 @@ def get_config() -> ml_collections.ConfigDict:
     c.keep = "none"                  # none | background | figure: blended back from the source
     c.edit_start = "inversion"       # inversion | noise: where the cells not kept start (SDEdit)
     c.keep_until = 1.0               # share of the steps that blend `keep` back (1: all)
+    # Several people (README, "Multiple characters"): one prompt per person of a keypoint --pose
+    # (a keypoint file or a video of people), composed by region; person_prompts () splits the
+    # prompt's figures (PoseWorld captions: "a red figure and a blue figure ...").
+    c.per_person = False
+    c.person_prompts = ()
     c.frames = 8                     # 0: every frame of the pose video at the stride
     # Videos longer than `window` frames: overlapping windows fused per step (README, "Long
     # videos"); window None: the model's training clip length, overlap None: window // 4.

@@ -21,6 +21,7 @@ CONFIGS = PROJECT / "configs"
 BUNDLE = PROJECT / "assets" / "poseworld"
 RUNNER = Path(__file__).resolve().parent / "bad_input_runner.py"
 RAW = str(POSE_EXAMPLES / "dancing_example_4.mp4")
+TWO_DANCERS = PROJECT / "docs" / "two_dancers.json"
 NOT_UTF8 = "a dancer \udcff"  # how Python hands over an argument with an undecodable byte
 
 # (id, argv, what the error line must say, exit status); {in} = the folder of prepared inputs
@@ -63,6 +64,16 @@ CASES = [
     ("infer-raw-video-no-extract", ["infer.py", f"--pose={RAW}", "--noextract"],
      "looks like a video of a person", 1),
     ("infer-pose-bad-json", ["infer.py", "--pose={in}/bad.json"], "bad.json", 1),
+    ("infer-per-person-skeleton-video", ["infer.py", "--config.per_person=True"],
+     "is a skeleton video, whose people cannot be told apart", 1),
+    ("infer-per-person-unsplittable", ["infer.py", "--config.per_person=True",
+                                       f"--pose={TWO_DANCERS}", "--prompt=two dancers"],
+     "cannot split 'two dancers' into its figures", 1),
+    ("infer-per-person-count", ["infer.py", "--config.per_person=True", f"--pose={TWO_DANCERS}",
+                                "--config.person_prompts=('a red figure',)"],
+     "1 person prompt(s) for the 2 people", 1),
+    ("infer-person-prompts-alone", ["infer.py", "--config.person_prompts=('a red figure',)"],
+     "go with --config.per_person=True", 1),
     ("infer-source-video-missing", ["infer.py", "--source_video=/nonexistent/v.mp4"],
      "not found: /nonexistent/v.mp4", 1),
     # infer: outputs and models

@@ -83,13 +83,6 @@ def test_the_loop_composes_every_rows_prediction_where_its_region_says(tiny_pipe
     assert np.abs(free[0] - free[1]).max() > 1e-3  # the rows' prompts did differ
 
 
-def test_people_makes_one_video(tiny_pipe):
-    options = SamplingOptions(num_steps=2, guidance_scale=7.5)
-    video = tiny_pipe.people("two figures", ["a red figure", "a blue figure"], two_people(),
-                             frames=2, height=64, width=64, options=options)
-    assert video.shape == (2, 64, 64, 3) and video.dtype == np.uint8
-
-
 @pytest.mark.parametrize("prompts, keypoints, message", [
     (["a red figure"], two_people(), "1 person prompts for 2 people"),
     (["a", "b"], two_people()[:1], "keypoints of shape"),

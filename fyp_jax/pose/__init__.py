@@ -18,7 +18,13 @@ from fyp_jax.pose.keypoints import PoseSequence, load_keypoints, save_keypoints
 from fyp_jax.pose.render import default_thickness, render_frames, render_pose, render_sequence
 from fyp_jax.pose.smoothing import smooth_keypoints
 from fyp_jax.pose.transforms import fit_to_frame, mirror, resize_canvas, trim
-from fyp_jax.pose.video import load_pose_frames, load_video_frames, read_video, write_video
+from fyp_jax.pose.video import (
+    load_pose_frames,
+    load_pose_keypoints,
+    load_video_frames,
+    read_video,
+    write_video,
+)
 
 __all__ = [
     "DetectorUnavailableError",
@@ -32,6 +38,7 @@ __all__ = [
     "fit_to_frame",
     "load_keypoints",
     "load_pose_frames",
+    "load_pose_keypoints",
     "load_video_frames",
     "mirror",
     "plan_frames",

@@ -140,6 +140,27 @@ def is_keypoint_file(path: str | Path) -> bool:
     return ".json" in suffixes and not suffixes & IMAGE_SUFFIXES
 
 
+def load_pose_keypoints(
+    path: str | Path,
+    num_frames: int,
+    stride: int | None = 5,
+    start: int = 0,
+    size: tuple[int, int] | None = (512, 512),
+    *,
+    fps: float = 8.0,
+    extract: bool = True,
+    progress: bool = True,
+) -> np.ndarray:
+    """The keypoints `load_pose_frames` would draw, float32 [num_frames, people, 17, 3] in
+    pixels of `size` (people left to right), from a keypoint file or a video of people; a
+    skeleton video has none (PoseInputError)."""
+    pose = _open_pose_source(path, extract, progress)
+    if not isinstance(pose, PoseSequence):
+        raise PoseInputError(f"{path} is a skeleton video, whose people cannot be told apart; "
+                             "give their keypoints (a keypoint file) or the video of the people")
+    return _planned_sequence(pose, num_frames, stride, start, size, fps).keypoints
+
+
 def _drawn_pose_frames(
     seq: PoseSequence,
     num_frames: int,
@@ -148,12 +169,22 @@ def _drawn_pose_frames(
     size: tuple[int, int] | None,
     fps: float,
 ) -> np.ndarray:
+    seq = _planned_sequence(seq, num_frames, stride, start, size, fps)
+    return render_sequence(seq).astype(np.float32) / 255.0
+
+
+def _planned_sequence(
+    seq: PoseSequence,
+    num_frames: int,
+    stride: int | None,
+    start: int,
+    size: tuple[int, int] | None,
+    fps: float,
+) -> PoseSequence:
     stride = _chosen_stride(stride, seq.fps, fps)
     plan = _logged_plan("keypoints", seq.num_frames, num_frames, stride, start)
     seq = seq.replace(keypoints=seq.keypoints[list(plan.indices)])
-    if size is not None:
-        seq = resize_canvas(seq, size)
-    return render_sequence(seq).astype(np.float32) / 255.0
+    return resize_canvas(seq, size) if size is not None else seq
 
 
 def _chosen_stride(stride: int | None, source_fps: float | None, fps: float) -> int:
