@@ -8,17 +8,20 @@ README. docs/two_dancers.json: dancing_example_4 and _5 side by side, extracted 
 
     python scripts/multi_person_demo.py --pose docs/two_dancers.json \\
         --prompt "a red figure and a blue figure dancing on a grass background" \\
-        --seeds 0,1,2,3 --out docs/multi_two_dancers
+        --seeds 0,1,2,3 --out docs/multi_two_dancers [--per_person]
+
+--per_person: each person its own figure's caption, composed by region (Pipeline.people).
 """
 
 import argparse
+import dataclasses
 from pathlib import Path
 
 import imageio.v3 as iio
 import numpy as np
 
 from fyp_jax.bundle import load_bundle
-from fyp_jax.data.poseworld import BACKGROUNDS, COLORS, parse_caption
+from fyp_jax.data.poseworld import BACKGROUNDS, COLORS, figure_captions, parse_caption
 from fyp_jax.data.poseworld.draw import draw_background
 from fyp_jax.eval.intervals import bootstrap_mean
 from fyp_jax.eval.multi_metrics import colour_figures, placement, skeleton_regions
@@ -38,6 +41,8 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=64)
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--out", type=Path, required=True, help="path stem of the GIF and PNG")
+    parser.add_argument("--per_person", action="store_true",
+                        help="one caption per person, composed by region (Pipeline.people)")
     args = parser.parse_args()
     parts = parse_caption(args.prompt)
     seq = resize_canvas(load_keypoints(args.pose), (args.size, args.size))
@@ -48,10 +53,16 @@ def main() -> None:
                          f"{len(parts.figures)} figures, {args.frames} frames are asked for")
     skeleton = np.stack([render_pose(k, args.size, args.size) for k in keypoints])
     seeds = [int(s) for s in args.seeds.split(",")]
-    videos = Pipeline(load_bundle(args.model))(
-        [args.prompt] * len(seeds), skeleton.astype(np.float32) / 255, frames=args.frames,
-        height=args.size, width=args.size, options=SamplingOptions(num_steps=args.steps),
-        seeds=seeds)
+    pipe = Pipeline(load_bundle(args.model))
+    options = SamplingOptions(num_steps=args.steps)
+    shape = dict(frames=args.frames, height=args.size, width=args.size)
+    if args.per_person:
+        videos = np.stack([pipe.people(args.prompt, figure_captions(args.prompt), keypoints,
+                                       options=dataclasses.replace(options, seed=seed), **shape)
+                           for seed in seeds])
+    else:
+        videos = pipe([args.prompt] * len(seeds), skeleton.astype(np.float32) / 255,
+                      options=options, seeds=seeds, **shape)
     colors = [c for c, _ in parts.figures]
     background = draw_background(BACKGROUNDS[parts.background], args.size, args.size)
     regions = skeleton_regions(keypoints, args.size)
