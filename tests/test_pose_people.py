@@ -126,3 +126,21 @@ def test_skeleton_frames_draw_every_person(tmp_path):
             drawn = columns[f, int(x) - 10 + 2 * f : int(x) + 12 + 2 * f].any()
             assert drawn == (not (f == 2 and p == 1)), (f, p)
     assert not columns[:, 95:105].any() and not columns[:, 175:185].any()  # people apart
+
+
+def test_keypoints_are_what_the_skeleton_frames_draw(tmp_path):
+    """load_pose_keypoints (Pipeline.people's input): the people left to right, in pixels of
+    the asked frame, exactly the keypoints load_pose_frames draws."""
+    from fyp_jax.pose import render_pose
+    from fyp_jax.pose.video import load_pose_keypoints
+
+    path = tmp_path / "people.json"
+    path.write_text(json.dumps(_openpose(shuffled_frames())))
+    size = (HEIGHT // 2, WIDTH // 2)
+    keypoints = load_pose_keypoints(path, num_frames=NUM_FRAMES, stride=1, size=size)
+    assert keypoints.shape == (NUM_FRAMES, 3, 17, 3)
+    hips = keypoints[0, :, 11:13, 0].mean(axis=1)
+    assert np.all(np.diff(hips) > 20) and 0 <= hips.min() and hips.max() < size[1]
+    frames = load_pose_frames(path, num_frames=NUM_FRAMES, stride=1, size=size)
+    drawn = np.stack([render_pose(k, *size) for k in keypoints]).astype(np.float32) / 255
+    np.testing.assert_array_equal(drawn, frames)
