@@ -85,9 +85,9 @@ class SamplingOptions:
     the source blended back after every step, the figure being the dilated skeleton;
     ``edit_start`` ("inversion" | "noise") is where the other cells start: the inversion, or
     the source noised afresh with the call's seed (SDEdit; with ``keep``, blended latent
-    diffusion); ``keep_until`` is the share of the sampling steps after which ``keep`` is
-    blended back (1: every step; less lets the last steps blend the kept part into the new
-    surroundings). All five are traced: changing them compiles nothing.
+    diffusion); ``keep_until`` is the share of the sampling steps through which ``keep`` is
+    blended back (1: every step; less leaves the last steps free to draw the edited part into
+    the kept one). All five are traced: changing them compiles nothing.
     """
 
     num_steps: int = 50
@@ -358,11 +358,10 @@ class Pipeline:
     def _invert(self, source_video: np.ndarray, source_prompts: Sequence[str] | None,
                 skeleton: np.ndarray | None, feats: Any, noise: jax.Array, rows: int,
                 per_row: jax.sharding.Sharding | None, options: SamplingOptions,
-                scheduler: Any) -> tuple[Any, tuple[jax.Array, jax.Array]]:
+                scheduler: Any) -> tuple[Any, tuple[jax.Array, jax.Array, jax.Array]]:
         """An edit's start: (the sampling state at its first step, (the source's inversion
         trajectory, the kept cells' mask, the first step not blended)) for the ``run_steps``
-        loop; ``noise``: the call's
-        initial noise (``options.edit_start="noise"``)."""
+        loop; ``noise``: the call's initial noise (``options.edit_start="noise"``)."""
         bundle = self.bundle
         video = np.asarray(source_video, np.uint8)
         each = video.ndim == 5  # one source per prompt
