@@ -6,7 +6,9 @@
     python evaluate.py --task steps --samplers ddim --steps_list 20 --cache_intervals 1,2,3,5
     python evaluate.py --task long --lengths 64,256 --num 2     # seams, drift of long videos
     python evaluate.py --task multi --draws 4       # 1-3 figures from multi-person skeletons
+    python evaluate.py --task multi --multi_method people   # ... one prompt per person
     python evaluate.py --task edit --num 7 --seeds 0,1  # edit one attribute of a clip
+    python evaluate.py --task edit --attributes background --keep_until 0.25  # blend early only
     python evaluate.py --task real --pose_videos ../shared/pose_examples  # real skeleton videos
 """
 
