@@ -75,7 +75,11 @@ def test_the_loop_composes_every_rows_prediction_where_its_region_says(tiny_pipe
             jnp.int32(1), jnp.float32(7.5), jnp.float32(0.0), jnp.int32(0), None, regions,
             scheduler=scheduler, num_steps=4, cfg=True)[0])
 
-    free = one_step(None)
+    def whole_frame_to(row):  # regions that give every cell to one row: its own step
+        return np.broadcast_to(np.arange(rows)[:, None, None, None, None] == row, regions.shape)
+
+    free = np.stack([one_step(jnp.asarray(whole_frame_to(r), jnp.float32))[0]
+                     for r in range(rows)])  # the same program as the composed step
     composed = one_step(jnp.asarray(regions, jnp.float32))
     want = (free * regions).sum(axis=0)
     for row in composed:
