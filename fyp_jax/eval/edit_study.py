@@ -97,8 +97,7 @@ def evaluate_edits(bundle: ModelBundle, *, attributes: Sequence[str], methods: S
             log(line(row))
     return dict(num_examples=num_examples, frames=frames, size=size, steps=options.num_steps,
                 guidance=options.guidance_scale, seeds=list(seeds), keep_until=keep_until,
-                rows=rows,
-                per_clip=per_clip)
+                rows=rows, per_clip=per_clip)
 
 
 def line(row: dict) -> str:

@@ -119,8 +119,8 @@ def evaluate_multi(
                              figures=len(clip.scene.figures), **scores))
         log(f"{len(rows)}/{len(clips)} clips, {time.perf_counter() - started:.0f} s")
         report = dict(method=method, draws=draws, frames=frames, size=size,
-                      steps=options.num_steps,
-                      guidance=options.guidance_scale, seconds=time.perf_counter() - started,
+                      steps=options.num_steps, guidance=options.guidance_scale,
+                      seconds=time.perf_counter() - started,
                       clips=len(rows), summary=summarize(rows), per_clip=rows)
         if on_report is not None:
             on_report(report)
