@@ -8,7 +8,10 @@ import pytest
 
 from fyp_jax.data.poseworld.scene import render_scene, sample_scene
 from fyp_jax.errors import ConfigError
-from fyp_jax.eval.edit import ATTRIBUTES, check_attributes, edit_target, score_edit, value_of
+from fyp_jax.eval.edit import (
+    ATTRIBUTES, Truth, check_attributes, classify, edit_target, score_edit, value_of, with_value,
+    with_stripe_phase,
+)
 
 
 @pytest.mark.parametrize("attribute", ATTRIBUTES)
@@ -23,6 +26,13 @@ def test_scorer_reads_the_attribute_of_ground_truth_renderings(attribute):
     unedited = score_edit(source_frames, source, target, attribute, source_frames)
     assert unedited["changed"] == 0.0 and unedited["preserved"] == 1.0
     assert unedited["kept_error"] == 0.0
+
+
+@pytest.mark.parametrize("phase", [0.0, 0.3, 0.5, 0.8])
+def test_stripes_read_as_striped_wherever_the_bands_fall(phase):
+    striped = with_value(sample_scene(0, "eval", 0), "style", "striped")
+    frames = render_scene(with_stripe_phase(striped, phase), 64, 4)[0]
+    assert classify(frames, striped, "style", Truth.of(striped, 64, 4)) == ["striped"] * 4
 
 
 def test_unknown_attribute_is_a_config_error():

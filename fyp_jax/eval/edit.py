@@ -6,7 +6,8 @@ generated frame takes the value whose rendering is closest (mean absolute differ
 attribute's region: the figure (the ground truth's figure mask) for colour and style, the
 background (everything at least ``BACKGROUND_MARGIN`` of the frame away from the figure) for
 the background. The prototypes share everything but the attribute, so a misplaced limb or a
-blurred edge costs every candidate alike.
+blurred edge costs every candidate alike. A striped figure's bands may fall anywhere: its
+prototype is the nearest of several band phases (``STRIPE_PHASES``).
 
 An edit changes one attribute of a source scene (``target`` = the source with it replaced):
 ``changed`` is the share of frames showing the new value, ``preserved`` the share showing the
@@ -32,6 +33,7 @@ ATTRIBUTES = ("color", "style", "background")
 FIGURE_ATTRIBUTES = ("color", "style")  # of the first (leftmost) figure
 BACKGROUND_MARGIN = 0.05  # of the frame's side: pixels this near a figure are not background
 SCORES = ("changed", "preserved", "pose_iou", "kept_error")
+STRIPE_PHASES = (0.0, 0.25, 0.5, 0.75)  # of a band period: where a striped prototype's bands fall
 
 
 def check_attributes(names: list[str]) -> None:
@@ -55,8 +57,7 @@ def with_value(scene: Scene, attribute: str, value: str) -> Scene:
     """``scene`` with ``attribute`` set to ``value`` (colour and style: of the first figure)."""
     if attribute == "background":
         return dataclasses.replace(scene, background=value)
-    first = dataclasses.replace(scene.figures[0], **{attribute: value})
-    return dataclasses.replace(scene, figures=(first, *scene.figures[1:]))
+    return with_first_figure(scene, **{attribute: value})
 
 
 def edit_target(scene: Scene, attribute: str, rng: np.random.Generator) -> Scene:
@@ -86,7 +87,8 @@ class Truth:
 
 def classify(video: np.ndarray, scene: Scene, attribute: str, truth: Truth) -> list[str]:
     """Per frame of ``video`` (uint8 ``[F, S, S, 3]``), the value of ``attribute`` whose
-    rendering of ``scene`` is nearest over the attribute's region of ``truth``."""
+    rendering of ``scene`` (the nearest of its :func:`prototypes`) is nearest over the
+    attribute's region of ``truth``."""
     size, frames = video.shape[1], video.shape[0]
     region = truth.background if attribute == "background" else truth.figure
     keep = region[..., None]
@@ -94,10 +96,31 @@ def classify(video: np.ndarray, scene: Scene, attribute: str, truth: Truth) -> l
     names = candidates(attribute)
     errors = []
     for value in names:
-        prototype = render_scene(with_value(scene, attribute, value), size, frames)[0]
-        diff = np.abs(x - prototype.astype(np.float32)) * keep
-        errors.append(diff.sum(axis=(1, 2, 3)) / np.maximum(keep.sum(axis=(1, 2, 3)) * 3, 1))
+        distances = []
+        for prototype in prototypes(scene, attribute, value, size, frames):
+            diff = np.abs(x - prototype.astype(np.float32)) * keep
+            distances.append(diff.sum(axis=(1, 2, 3)) / np.maximum(keep.sum(axis=(1, 2, 3)) * 3, 1))
+        errors.append(np.min(distances, axis=0))
     return [names[k] for k in np.argmin(np.stack(errors), axis=0)]
+
+
+def prototypes(scene: Scene, attribute: str, value: str, size: int, frames: int) -> list[np.ndarray]:
+    """Renderings (uint8 ``[F, S, S, 3]``) of ``scene`` with ``attribute`` set to ``value``: one,
+    or for a striped first figure one per band phase of :data:`STRIPE_PHASES`, since a caption
+    says "striped" but not where the bands fall."""
+    target = with_value(scene, attribute, value)
+    phases = STRIPE_PHASES if target.figures[0].style == "striped" else (0.0,)
+    return [render_scene(with_stripe_phase(target, phase), size, frames)[0] for phase in phases]
+
+
+def with_stripe_phase(scene: Scene, phase: float) -> Scene:
+    return with_first_figure(scene, stripe_phase=phase)
+
+
+def with_first_figure(scene: Scene, **changes) -> Scene:
+    """``scene`` with ``changes`` (:class:`Figure` fields) made to its first figure."""
+    first = dataclasses.replace(scene.figures[0], **changes)
+    return dataclasses.replace(scene, figures=(first, *scene.figures[1:]))
 
 
 def score_edit(video: np.ndarray, source: Scene, target: Scene, attribute: str,

@@ -64,11 +64,12 @@ def pale(color: np.ndarray) -> np.ndarray:
 
 def draw_figure(
     body: Body, to_pixels, scale: float, color: tuple[int, int, int], style: str,
-    height: int, width: int,
+    height: int, width: int, stripe_phase: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The layer of one figure: premultiplied colour float32 [H, W, 3] and coverage [H, W].
     `to_pixels` maps 3-D points [..., 3] to image (x, y) [..., 2], `scale` is the body height
-    in pixels, `style` one of vocabulary.STYLES."""
+    in pixels, `style` one of vocabulary.STYLES; striped bands start at the head's centre row,
+    shifted down by `stripe_phase` periods."""
     layer = np.zeros((height, width, 3), np.float32)
     alpha = np.zeros((height, width, 1), np.float32)
     points = {i: body.joints[i] for i in range(17)} | {"head": body.head, "neck": body.neck}
@@ -107,7 +108,8 @@ def draw_figure(
     if style == "striped":
         period = max(_STRIPE * scale, 2.0)
         rows = np.arange(height, dtype=np.float32)[:, None, None]
-        band = np.floor((rows - float(pixels["head"][1])) / (period / 2)) % 2 == 1
+        start = float(pixels["head"][1]) + stripe_phase * period
+        band = np.floor((rows - start) / (period / 2)) % 2 == 1
         # premultiplied: the pale colour times the coverage
         layer = np.where(band, layer * (1.0 - _PALE) + 255.0 * _PALE * alpha, layer)
     return layer, alpha[..., 0]

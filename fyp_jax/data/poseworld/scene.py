@@ -75,6 +75,7 @@ class Figure:
     real_sequence: int = 0
     real_start: float = 0.0
     real_speed: float = 0.0
+    stripe_phase: float = 0.0  # striped: the bands shifted down by this share of a period
 
 
 @dataclasses.dataclass(frozen=True)
@@ -241,7 +242,8 @@ def _render(scene: Scene, size: int, num_frames: int):
             figure = scene.figures[p]
             body, face, to_pixels = _figure_frame(figure, f / num_frames, f, size)
             layer, alpha = draw_figure(body, to_pixels, figure.body_height * size,
-                                       COLORS[figure.color], figure.style, size, size)
+                                       COLORS[figure.color], figure.style, size, size,
+                                       figure.stripe_phase)
             composite(canvas, layer, alpha)
             shown *= 1.0 - alpha
             shown[p] = alpha
