@@ -78,6 +78,8 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("runs", type=Path)
     p.add_argument("out", type=Path)
+    p.add_argument("--lineage", default="an earlier PoseWorld model",
+                   help="what the recipe continued from (FROM), for the card's first lines")
     args = p.parse_args()
     meta = json.loads((args.out / "bundle.json").read_text())
     report_path = args.runs / "eval" / "report.json"
@@ -101,9 +103,9 @@ def main() -> None:
         "",
         "A small FollowYourPose trained on PoseWorld (README, \"PoseWorld\") with fyp_jax's own "
         "trainers, on a 2-core CPU. It is `infer.py`'s default model. "
-        + ("It continues the v1 model (trained from scratch on v1 PoseWorld): its text encoder "
-           "grown to today's vocabulary, then every stage fine-tuned on today's PoseWorld. "
-           "Reproduce it with `FROM=<v1 bundle> bash scripts/train_poseworld.sh`"
+        + (f"It continues {args.lineage}: its text encoder grown to today's vocabulary, then "
+           "every stage fine-tuned on today's PoseWorld. Reproduce it with `FROM=<that bundle> "
+           "bash scripts/train_poseworld.sh`"
            if continued else "Reproduce it with `bash scripts/train_poseworld.sh`")
         + " (every stage resumes if interrupted).",
         "",

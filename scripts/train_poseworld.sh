@@ -8,8 +8,9 @@
 #       bundle: its text encoder grown to today's vocabulary (scripts/grow_vocabulary.py),
 #       the VAE and the UNet + text encoder fine-tuned on today's PoseWorld, then stages 1, 2
 #
-# The shipped model continues from the v1 model: git worktree add /tmp/fyp_v1 60528b3, then
-# FROM=/tmp/fyp_v1/assets/poseworld.
+# The shipped model (v3) continues v2, which continued v1 (trained from scratch): git worktree
+# add /tmp/fyp_v2 76fa7e7, then FROM=/tmp/fyp_v2/assets/poseworld (v1: commit 60528b3).
+# LINEAGE="..." is what the model card says the recipe continued from.
 # Every stage resumes from its last checkpoint when the script is run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,6 +37,6 @@ python scripts/export_bundle.py "$RUNS/s2/bundle" assets/poseworld --dtype float
 python evaluate.py --model assets/poseworld --variants full,no_pose,frame_by_frame --num 56 \
     --out "$RUNS/eval"
 python evaluate.py --model assets/poseworld --task real --out "$RUNS/eval_real"
-python scripts/model_card.py "$RUNS" assets/poseworld
+python scripts/model_card.py "$RUNS" assets/poseworld ${LINEAGE:+--lineage "$LINEAGE"}
 python infer.py --model assets/poseworld --out "$RUNS/sample"
 cp "$RUNS/sample/grid.gif" docs/poseworld_sample.gif

@@ -54,7 +54,7 @@ def draw_background(background: Background, height: int, width: int) -> np.ndarr
 
 _PALE = np.float32(0.7)  # the pale parts of a style: this far from the colour toward white
 _OUTLINE = 0.028  # outlined: ring width, body heights (at least 1 px)
-_STRIPE = 0.07  # striped: band period, body heights (at least 2 px)
+_STRIPE = 0.28  # striped: band period, body heights (at least 2 px)
 
 
 def pale(color: np.ndarray) -> np.ndarray:
