@@ -93,13 +93,12 @@ def classify(video: np.ndarray, scene: Scene, attribute: str, truth: Truth) -> l
     region = truth.background if attribute == "background" else truth.figure
     keep = region[..., None]
     x = video.astype(np.float32)
+    area = np.maximum(keep.sum(axis=(1, 2, 3)) * 3, 1)
     names = candidates(attribute)
     errors = []
     for value in names:
-        distances = []
-        for prototype in prototypes(scene, attribute, value, size, frames):
-            diff = np.abs(x - prototype.astype(np.float32)) * keep
-            distances.append(diff.sum(axis=(1, 2, 3)) / np.maximum(keep.sum(axis=(1, 2, 3)) * 3, 1))
+        distances = [(np.abs(x - prototype.astype(np.float32)) * keep).sum(axis=(1, 2, 3)) / area
+                     for prototype in prototypes(scene, attribute, value, size, frames)]
         errors.append(np.min(distances, axis=0))
     return [names[k] for k in np.argmin(np.stack(errors), axis=0)]
 
@@ -110,11 +109,8 @@ def prototypes(scene: Scene, attribute: str, value: str, size: int, frames: int)
     says "striped" but not where the bands fall."""
     target = with_value(scene, attribute, value)
     phases = STRIPE_PHASES if target.figures[0].style == "striped" else (0.0,)
-    return [render_scene(with_stripe_phase(target, phase), size, frames)[0] for phase in phases]
-
-
-def with_stripe_phase(scene: Scene, phase: float) -> Scene:
-    return with_first_figure(scene, stripe_phase=phase)
+    return [render_scene(with_first_figure(target, stripe_phase=phase), size, frames)[0]
+            for phase in phases]
 
 
 def with_first_figure(scene: Scene, **changes) -> Scene:
