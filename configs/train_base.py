@@ -39,6 +39,9 @@ def base_config(stage: int) -> ml_collections.ConfigDict:
                                              "text_encoder": ""})
     c.stage0 = ml_collections.ConfigDict(dict(recon_weight=1.0, kl_weight=1e-6))
     c.stage1 = ml_collections.ConfigDict(dict(pose_encoder=dict(components["pose_encoder"])))
+    # Stage 2: the share of clips trained WITH their skeletons' pose features (frozen pose
+    # encoder; clips need keypoints). 0: the original's pose-free stage 2.
+    c.stage2 = ml_collections.ConfigDict(dict(pose_fraction=0.0))
     c.diffusion = ml_collections.ConfigDict(dict(
         prediction_type="epsilon",  # epsilon | v_prediction
         prompt_dropout=0.0,         # probability of the empty prompt (classifier-free guidance)

@@ -11,8 +11,15 @@ import pytest
 from fyp_jax.data.poseworld.scene import render_scene, sample_scene
 from fyp_jax.errors import ConfigError
 from fyp_jax.eval.edit import (
-    ATTRIBUTES, Truth, check_attributes, classify, edit_target, score_edit, value_of, with_value,
+    ATTRIBUTES,
+    Truth,
+    check_attributes,
+    classify,
+    edit_target,
+    score_edit,
+    value_of,
     with_first_figure,
+    with_value,
 )
 
 REPO = Path(__file__).resolve().parents[1]

@@ -8,7 +8,7 @@ hook of `fyp_jax.train.data`, each called as `function(config, process_index=, p
   fyp_jax.data.factories:built_latents      stage 2 on a built video_latents cache
 
 Config fields read: `batch_size`, `seed`, `data.shuffle`, `data.height`, `data.width`,
-`data.frames`; PoseWorld: `data.num_examples` (examples per epoch), `data.world_seed` (default
+`data.frames`, `stage2.pose_fraction` (> 0: clips come with skeletons); PoseWorld: `data.num_examples` (examples per epoch), `data.world_seed` (default
 0); built datasets: `data.path` (the folder a build printed), `data.split` (default "train").
 """
 
@@ -51,9 +51,15 @@ def poseworld_images(config: Any, *, process_index: int = 0, process_count: int 
     return _loader(config, source, ImageTransform(_size(config)), process_index, process_count)
 
 
+def _with_skeletons(config: Any) -> bool:
+    """Stage 2 with pose features (``stage2.pose_fraction > 0``) needs the clips' skeletons."""
+    return config.get("stage2", {}).get("pose_fraction", 0.0) > 0
+
+
 def poseworld_clips(config: Any, *, process_index: int = 0, process_count: int = 1) -> Loader:
     source = _world(config, "clip")
-    return _loader(config, source, ClipTransform(), process_index, process_count)
+    transform = ClipTransform(skeleton=_with_skeletons(config))
+    return _loader(config, source, transform, process_index, process_count)
 
 
 def _built(config: Any):
@@ -66,7 +72,7 @@ def built_images(config: Any, *, process_index: int = 0, process_count: int = 1)
 
 
 def built_clips(config: Any, *, process_index: int = 0, process_count: int = 1) -> Loader:
-    transform = ClipTransform(config.data.frames, _size(config))
+    transform = ClipTransform(config.data.frames, _size(config), skeleton=_with_skeletons(config))
     return _loader(config, _built(config), transform, process_index, process_count)
 
 

@@ -20,7 +20,8 @@ IN_RANGE = {"optim.lr": (0.0, math.inf, False), "optim.b1": (0.0, 1.0, True),
             "optim.b2": (0.0, 1.0, True), "optim.eps": (0.0, math.inf, False),
             "optim.weight_decay": (0.0, math.inf, True), "optim.max_grad_norm": (0.0, math.inf, True),
             "optim.ema_decay": (0.0, 1.0, True), "optim.final_lr_fraction": (0.0, 1.0, True),
-            "diffusion.prompt_dropout": (0.0, 1.0, True), "diffusion.snr_gamma": (0.0, math.inf, True)}
+            "diffusion.prompt_dropout": (0.0, 1.0, True), "diffusion.snr_gamma": (0.0, math.inf, True),
+            "stage2.pose_fraction": (0.0, 1.0, True)}
 
 
 def check_train_config(cfg: Any) -> None:
