@@ -288,7 +288,7 @@ def run_steps(bundle, out: Path) -> None:
 
 def run() -> None:
     from fyp_jax.bundle import load_bundle
-    from fyp_jax.eval.poseworld import evaluate_poseworld
+    from fyp_jax.eval.poseworld import METRICS, differences_from, evaluate_poseworld
     from fyp_jax.pipeline import SamplingOptions
     from fyp_jax.pipeline.outputs import write_outputs
     from fyp_jax.pipeline.pipeline import check_size
@@ -335,9 +335,17 @@ def run() -> None:
             f"{k} {report[k]:.3f}" + (" [{:.3f}, {:.3f}]".format(*report["intervals"][k])
                                       if k in report["intervals"] else "")
             for k in report if isinstance(report[k], float)), flush=True)
+    differences = differences_from(reports)
+    for d in differences:
+        print(f"{d['variant']} - {d['minus']}: " + "  ".join(
+            "{} {:+.3f} [{:+.3f}, {:+.3f}]".format(m, *d[m]) for m in METRICS))
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.json").write_text(json.dumps(reports, indent=1))
-    print(f"wrote {out / 'report.json'}")
+    written = [out / "report.json"]
+    if differences:
+        (out / "differences.json").write_text(json.dumps(differences, indent=1))
+        written.append(out / "differences.json")
+    print("wrote " + " and ".join(map(str, written)))
 
 
 def main(argv) -> None:

@@ -19,7 +19,7 @@ from fyp_jax.data.poseworld.draw import draw_background
 from fyp_jax.data.poseworld.source import PoseWorldSource
 from fyp_jax.data.poseworld.vocabulary import BACKGROUNDS, COLORS
 from fyp_jax.errors import ConfigError
-from fyp_jax.eval.intervals import bootstrap_mean
+from fyp_jax.eval.intervals import bootstrap_mean, paired_difference
 from fyp_jax.eval.metrics import color_mask, frame_consistency, pose_iou, text_alignment
 from fyp_jax.pipeline import Pipeline, SamplingOptions
 from fyp_jax.pose import render_pose
@@ -97,3 +97,23 @@ def evaluate_poseworld(
                 **{m: mean for m, (mean, _, _) in summary.items()},
                 intervals={m: [low, high] for m, (_, low, high) in summary.items()},
                 per_clip=per_clip)
+
+
+def differences_from(reports: list[dict], reference: str = "full") -> list[dict]:
+    """For every other variant among ``reports`` (``evaluate_poseworld`` results on the same
+    clips and seeds): ``reference`` minus it, per metric, as ``[mean, low, high]`` with a
+    paired 95 % bootstrap interval over clips. Empty without ``reference``."""
+    by_name = {r["variant"]: r for r in reports}
+    if reference not in by_name:
+        return []
+    ref = by_name[reference]["per_clip"]
+    out = []
+    for name, report in by_name.items():
+        if name == reference:
+            continue
+        if [c["caption"] for c in report["per_clip"]] != [c["caption"] for c in ref]:
+            raise ValueError(f"{reference} and {name} were not scored on the same clips")
+        out.append(dict(variant=reference, minus=name, **{
+            m: list(paired_difference([c[m] for c in ref], [c[m] for c in report["per_clip"]]))
+            for m in METRICS}))
+    return out
