@@ -8,8 +8,9 @@ hook of `fyp_jax.train.data`, each called as `function(config, process_index=, p
   fyp_jax.data.factories:built_latents      stage 2 on a built video_latents cache
 
 Config fields read: `batch_size`, `seed`, `data.shuffle`, `data.height`, `data.width`,
-`data.frames`, `stage2.pose_fraction` (> 0: clips come with skeletons); PoseWorld: `data.num_examples` (examples per epoch), `data.world_seed` (default
-0); built datasets: `data.path` (the folder a build printed), `data.split` (default "train").
+`data.frames`, `stage2.pose_fraction` (> 0: clips come with skeletons; default 0); PoseWorld:
+`data.num_examples` (examples per epoch), `data.world_seed` (default 0); built datasets:
+`data.path` (the folder a build printed), `data.split` (default "train").
 """
 
 from typing import Any

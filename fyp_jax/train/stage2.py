@@ -4,9 +4,9 @@ The 3-D UNet sees clips without pose features (the original's 'train' mode; the 
 stays in the bundle, unused). With ``stage2.pose_fraction > 0`` that share of the clips (drawn
 per clip and step) carries the frozen pose encoder's features of its skeletons, added exactly
 as at sampling time, so the temporal layers learn to keep a pose; it needs clips with
-keypoints (PoseWorld, a built pose_world clip set), not a latent cache. Clips come as uint8 video (encoded by the frozen VAE in the step,
-captions by the frozen text encoder) or from a latent cache (``latents`` already multiplied by
-the VAE's scaling factor, and ``text_emb``).
+keypoints (PoseWorld, a built pose_world clip set), not a latent cache. Clips come as uint8
+video (encoded by the frozen VAE in the step, captions by the frozen text encoder) or from a
+latent cache (``latents`` already multiplied by the VAE's scaling factor, and ``text_emb``).
 """
 
 from __future__ import annotations
@@ -73,8 +73,8 @@ def build(cfg: Any, start: ModelBundle) -> Task:
         params["pose_encoder"] = start.params["pose_encoder"]
         keys += ("skeleton",)
     factor = start.vae_factor
-    flops = unet_flops(unet, pose_encoder=pose_encoder, batch=1, frames=cfg.data.frames, height=cfg.data.height // factor,
-                       width=cfg.data.width // factor,
+    flops = unet_flops(unet, pose_encoder=pose_encoder, batch=1, frames=cfg.data.frames,
+                       height=cfg.data.height // factor, width=cfg.data.width // factor,
                        text_len=start.modules["text_encoder"].max_position_embeddings,
                        trainable=patterns.get("unet")).total
     return Task("stage 2", start, params, patterns, loss_fn, keys, text, flops)
